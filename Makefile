@@ -1,0 +1,127 @@
+# dcsim - GNU Makefile.  `make run` sets up and runs the default scenario;
+# `make test` builds and runs every test.  See README.md.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+WERROR  ?= 1
+SAN     ?= 0
+PKG_CONFIG ?= pkg-config
+
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+PKGS    := gsl sqlite3 yaml-0.1
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+OPT     ?= -O2 -g
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+endif
+DEPCFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEPLIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
+CHECKFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECKLIBS  = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+CPPFLAGS += -DDC_VERSION='"$(VERSION)"' -DDC_GIT_REV='"$(GIT_REV)"'
+CFLAGS  ?=
+ALL_CFLAGS = $(CSTD) $(OPT) $(WARN) $(DEPCFLAGS) $(CFLAGS) -MMD -MP
+
+LIB_SRC := $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard reports/*.c)
+CLI_SRC := $(wildcard sim/cli/*.c)
+TEST_SRC := $(wildcard tests/check_*.c)
+TEST_UTIL := $(wildcard tests/util/*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_UTIL_OBJ := $(TEST_UTIL:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libdcsim.a
+DCSIM := $(BUILD)/dcsim
+
+.PHONY: all run deps test check-unit check-golden sanitize valgrind bench \
+        install uninstall clean format help
+.DEFAULT_GOAL := all
+
+all: $(DCSIM)
+
+help:
+	@echo "make run       install missing packages, build, run scenarios/default.yaml"
+	@echo "make test      build and run every test (unit suites + golden)"
+	@echo "make sanitize  the tests under ASan+UBSan (build folder build-san)"
+	@echo "make valgrind  the unit tests under valgrind memcheck"
+	@echo "make bench     the benchmark suite; writes bench/results/*.csv"
+	@echo "make deps      install the Debian packages dcsim needs"
+	@echo "make install   install dcsim (PREFIX=$(PREFIX), DESTDIR honoured)"
+
+deps:
+	@sh .ci/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(DCSIM) run scenarios/default.yaml
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECKFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(DCSIM): $(CLI_OBJ) $(LIB)
+	$(CC) $(OPT) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEPLIBS)
+
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(TEST_UTIL_OBJ) $(LIB)
+	$(CC) $(OPT) $(LDSAN) $(LDFLAGS) -o $@ $< $(TEST_UTIL_OBJ) $(LIB) \
+	      $(CHECKLIBS) $(DEPLIBS)
+
+# Unit suites (Check, fork mode), then the golden end-to-end tests.
+test: $(DCSIM) $(TEST_BIN)
+	@sh tests/run_units.sh $(BUILD) $(TEST_BIN)
+	@sh tests/golden/run.sh $(DCSIM)
+
+check-unit: $(TEST_BIN)
+	@sh tests/run_units.sh $(BUILD) $(TEST_BIN)
+
+check-golden: $(DCSIM)
+	@sh tests/golden/run.sh $(DCSIM)
+
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 test
+
+valgrind: $(TEST_BIN)
+	@VALGRIND=1 sh tests/run_units.sh $(BUILD) $(TEST_BIN)
+
+bench: $(BUILD)/bench/hold $(DCSIM)
+	@mkdir -p bench/results
+	$(BUILD)/bench/hold bench/results/hold.csv
+
+$(BUILD)/bench/hold: $(BUILD)/bench/hold.o $(LIB)
+	$(CC) $(OPT) $(LDSAN) $(LDFLAGS) -o $@ $< $(LIB) $(DEPLIBS)
+
+install: $(DCSIM)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(DCSIM) $(DESTDIR)$(PREFIX)/bin/dcsim
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/dcsim
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) sim/*.h models/*.h reports/*.h
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,131 @@
+/* main.c - dcsim entry point: dispatch to the commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../dc.h"
+#include "cli.h"
+
+#ifndef DC_VERSION
+#define DC_VERSION "0.0.0"
+#endif
+#ifndef DC_GIT_REV
+#define DC_GIT_REV "unknown"
+#endif
+
+int dc_cli_exit_status(int rc)
+{
+	switch (rc) {
+	case DC_OK: return DC_EXIT_OK;
+	case DC_EUSAGE: return DC_EXIT_USAGE;
+	case DC_EINVAL:
+	case DC_ERANGE: return DC_EXIT_DATAERR;
+	case DC_ENOENT: return DC_EXIT_NOINPUT;
+	case DC_EEXIST:
+	case DC_ECREATE: return DC_EXIT_CANTCREAT;
+	case DC_EIO: return DC_EXIT_IOERR;
+	case DC_EINTR: return DC_EXIT_INTERRUPT;
+	default: return DC_EXIT_FAIL;
+	}
+}
+
+void dc_cli_print_err(const dc_err *err)
+{
+	const char *s = dc_err_text(err);
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		/* lines that already start with a location keep it */
+		int located = !strncmp(s, "error:", 6) || !strncmp(s, "warning:", 8);
+		fprintf(stderr, "%s%.*s\n", located ? "dcsim: " : "", (int)n, s);
+		s += n + (nl ? 1 : 0);
+	}
+}
+
+static const char exit_text[] =
+	"Exit statuses:\n"
+	"  0    success\n"
+	"  1    a run or check failed\n"
+	"  64   command-line usage error\n"
+	"  65   invalid scenario (every error is listed as file:line:col or\n"
+	"       file: key.path)\n"
+	"  66   a named input file does not exist\n"
+	"  73   cannot create output (e.g. --out names a non-empty folder)\n"
+	"  74   input/output error\n"
+	"  130  interrupted (SIGINT): complete replications are kept, the\n"
+	"       run is marked 'interrupted'\n";
+
+static const struct cmd_help {
+	const char *name, *synopsis, *text;
+} helps[] = {
+	{"run", "dcsim run SCENARIO.yaml [options]",
+	 "Simulate a scenario and write its results.\n"
+	 "  --seed N          base seed (overrides the scenario's seed)\n"
+	 "  --reps R          replications (overrides 'replications')\n"
+	 "  --until T         simulated horizon, e.g. '48 h' (overrides 'horizon')\n"
+	 "  --out DIR         output folder (default results/<name>-<UTC time>);\n"
+	 "                    a non-empty folder is refused unless --force\n"
+	 "  --format F        csv | sqlite | both (default both)\n"
+	 "  --force           replace a non-empty --out folder (only once the\n"
+	 "                    new results are complete)\n"
+	 "  -q, --quiet       no progress and no summary on the terminal\n"
+	 "  -v, --verbose     also print each replication as it ends\n"
+	 "Writes scenario.resolved.yaml, manifest.json, results.db, samples.csv,\n"
+	 "runs.csv, run_stats.csv, summary.csv, report.md and charts/*.png (with\n"
+	 "the .gp scripts and data beside them).\n"},
+	{"validate", "dcsim validate SCENARIO.yaml...",
+	 "Check scenarios exactly as 'run' reads them, and write nothing.\n"
+	 "Prints every error found and 'FILE: ok' for each valid file.\n"},
+	{"report", "dcsim report DIR",
+	 "Print the summary of a finished run in DIR and redraw its charts\n"
+	 "(DIR/charts) and DIR/report.md from results.db (or the CSV files).\n"},
+	{"help", "dcsim help [COMMAND | scenario]",
+	 "Show help for a command, or every scenario key with its unit,\n"
+	 "default and meaning ('dcsim help scenario').\n"},
+};
+
+int dc_cli_usage(FILE *f, const char *name)
+{
+	if (!name) {
+		fprintf(f, "dcsim %s - datacenter simulation and capacity planning\n\n"
+			   "Usage:\n", DC_VERSION);
+		for (size_t i = 0; i < DC_ARRAY_LEN(helps); i++)
+			fprintf(f, "  %s\n", helps[i].synopsis);
+		fprintf(f, "  dcsim --help | --version\n\n%s", exit_text);
+		return 0;
+	}
+	for (size_t i = 0; i < DC_ARRAY_LEN(helps); i++)
+		if (!strcmp(name, helps[i].name)) {
+			fprintf(f, "Usage: %s\n%s\n%s", helps[i].synopsis,
+				helps[i].text, exit_text);
+			return 0;
+		}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		dc_cli_usage(stderr, NULL);
+		return DC_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		dc_cli_usage(stdout, NULL);
+		return DC_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("dcsim %s (%s)\n", DC_VERSION, DC_GIT_REV);
+		return DC_EXIT_OK;
+	}
+	if (!strcmp(cmd, "run"))
+		return dc_cmd_run(argc - 1, argv + 1, 0);
+	if (!strcmp(cmd, "validate"))
+		return dc_cmd_validate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return dc_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "help"))
+		return dc_cmd_help(argc - 1, argv + 1);
+	fprintf(stderr, "dcsim: unknown command '%s'\n", cmd);
+	dc_cli_usage(stderr, NULL);
+	return DC_EXIT_USAGE;
+}

@@ -1,0 +1,85 @@
+/* scenario.h - a scenario file resolved: the run settings every scenario
+ * has, plus one configured instance per component section, each value
+ * with its provenance.  Which sections exist is not known here: the caller
+ * passes the component kinds (models/ registers them), so the engine stays
+ * free of model headers. */
+#ifndef DC_SCENARIO_H
+#define DC_SCENARIO_H
+
+#include <stdint.h>
+
+#include "dc.h"
+#include "err.h"
+#include "params.h"
+#include "sim.h"
+
+/* Top-level run settings (section "" of the file). */
+typedef struct dc_run_cfg {
+	char *name;          /* scenario name: names the output folder */
+	int64_t seed;        /* base seed, 0 .. 2^32-1 */
+	int64_t reps;        /* replications */
+	dc_time horizon;     /* simulated time to run */
+	dc_time warmup;      /* statistics ignore what happens before */
+	dc_time sample;      /* width of the time-series buckets */
+	char *rng;           /* generator name (rng.h) */
+} dc_run_cfg;
+
+extern const dc_pset dc_run_params;
+
+/* A kind of component a scenario may contain, keyed by its top-level
+ * section name.  A section holds one map (one instance, entity = key) or,
+ * when MULTI, a list of maps (entity = the item's "name" parameter if the
+ * table has one, else "key[i]"). */
+typedef struct dc_component_kind {
+	const char *key;
+	const char *help;
+	const dc_pset *params;
+	size_t cfg_size;
+	int multi;
+	const dc_model_ops *ops;
+	/* Cross-field checks after every parameter was read (may be NULL).
+	 * Errors as "FILE: PATH.key: error: ...". */
+	int (*check)(const void *cfg, const char *file, const char *path,
+		     dc_err *err);
+	/* A model instance for one replication; STREAM is the first of the
+	 * 16 random streams reserved for it. */
+	int (*create)(const void *cfg, const char *entity, uint32_t stream,
+		      void **self, dc_err *err);
+	void (*destroy)(void *self);
+} dc_component_kind;
+
+typedef struct dc_component {
+	const dc_component_kind *kind;
+	char *entity;
+	char *path;          /* key path in the file ("queue", "halls[2]") */
+	void *cfg;           /* kind->cfg_size bytes */
+	dc_src *src;         /* provenance of each parameter */
+} dc_component;
+
+typedef struct dc_scenario {
+	char *file;
+	dc_run_cfg run;
+	dc_src run_src[16];
+	dc_component *comp;
+	size_t n_comp;
+} dc_scenario;
+
+/* An override from the command line: section "" is the run settings. */
+typedef struct dc_override {
+	const char *option;  /* for messages, e.g. "--seed" */
+	const char *key;
+	const char *text;
+} dc_override;
+
+/* Load and validate PATH against the run settings and KINDS, then apply
+ * the overrides.  Every error found is appended to ERR (file:line:col or
+ * file: key.path), and loading goes on where it can.  Returns DC_OK with
+ * *out set, DC_ENOENT (missing file), DC_EINVAL (invalid scenario), DC_EIO
+ * or DC_ENOMEM with *out NULL. */
+int dc_scenario_load(const char *path, const dc_component_kind *const *kinds,
+		     size_t nkinds, const dc_override *ov, size_t nov,
+		     dc_scenario **out, dc_err *err);
+
+void dc_scenario_free(dc_scenario *sc);
+
+#endif

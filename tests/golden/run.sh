@@ -1,0 +1,141 @@
+#!/bin/sh
+# Golden end-to-end tests of the dcsim command line: scenario error
+# transcripts (tests/golden/NAME.yaml -> NAME.out, the expected output of
+# `dcsim validate` followed by "exit N"), exit statuses for each error
+# class, output-folder rules, determinism, interruption and `report`.
+# Usage: run.sh path/to/dcsim.  Prints "N passed, N failed".
+set -u
+dcsim=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dcsim-golden.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "  FAIL  $*"; }
+
+# expect_status WANT DESCRIPTION CMD...: run CMD, compare its exit status
+expect_status() {
+	want=$1; what=$2; shift 2
+	"$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else
+		bad "$what: exit $got, want $want"; sed 's/^/        /' "$tmp/out" | head -n 20
+	fi
+}
+
+cd "$root" || exit 1
+
+# 1. scenario error transcripts
+for y in tests/golden/*.yaml; do
+	name=${y%.yaml}
+	{ "$dcsim" validate "$y"; echo "exit $?"; } >"$tmp/got" 2>&1
+	if diff -u "$name.out" "$tmp/got" >"$tmp/diff"; then ok; else
+		bad "golden $name"; sed 's/^/        /' "$tmp/diff"
+	fi
+done
+
+# 2. exit statuses, one per class
+expect_status 0 "--version" "$dcsim" --version
+expect_status 0 "--help" "$dcsim" --help
+expect_status 0 "help run" "$dcsim" help run
+expect_status 0 "help scenario" "$dcsim" help scenario
+expect_status 64 "no command" "$dcsim"
+expect_status 64 "unknown command" "$dcsim" frobnicate
+expect_status 64 "unknown option" "$dcsim" run scenarios/default.yaml --bogus
+expect_status 64 "bad --format" "$dcsim" run scenarios/default.yaml --format xml
+expect_status 64 "--seed without value" "$dcsim" run scenarios/default.yaml --seed
+expect_status 64 "run without scenario" "$dcsim" run
+expect_status 65 "invalid scenario" "$dcsim" run tests/golden/errors.yaml --out "$tmp/never"
+[ ! -e "$tmp/never" ] && ok || bad "invalid scenario wrote $tmp/never"
+expect_status 65 "bad --seed value" "$dcsim" run scenarios/default.yaml --seed -3 --out "$tmp/never"
+expect_status 65 "bad --until unit" "$dcsim" run scenarios/default.yaml --until "3 kg" --out "$tmp/never"
+[ ! -e "$tmp/never" ] && ok || bad "bad override wrote $tmp/never"
+expect_status 66 "missing scenario" "$dcsim" run "$tmp/nope.yaml"
+expect_status 66 "validate missing" "$dcsim" validate "$tmp/nope.yaml"
+expect_status 66 "report missing" "$dcsim" report "$tmp/nope"
+
+# 3. a run, its files, and the output-folder rules
+run() { "$dcsim" run scenarios/default.yaml -q --until "6 h" --reps 3 "$@"; }
+expect_status 0 "run" run --out "$tmp/a"
+for f in scenario.resolved.yaml manifest.json results.db samples.csv \
+	 summary.csv runs.csv run_stats.csv report.md; do
+	[ -s "$tmp/a/$f" ] && ok || bad "run did not write $f"
+done
+ls "$tmp/a/charts/"*.gp >/dev/null 2>&1 && ok || bad "no chart scripts"
+if command -v gnuplot >/dev/null 2>&1; then
+	ls "$tmp/a/charts/"*.png >/dev/null 2>&1 && ok || bad "no chart images"
+fi
+ls -d "$tmp"/a.partial-* >/dev/null 2>&1 && bad "staging folder left" || ok
+grep -q '^seed: 42  *# scenario' "$tmp/a/scenario.resolved.yaml" && ok ||
+	bad "resolved scenario lacks the seed's provenance"
+grep -q '^replications: 3  *# cli' "$tmp/a/scenario.resolved.yaml" && ok ||
+	bad "resolved scenario lacks the --reps override"
+grep -q '^warmup: .*# scenario' "$tmp/a/scenario.resolved.yaml" && ok ||
+	bad "resolved scenario lacks warmup"
+grep -q '^rng: .*# default' "$tmp/a/scenario.resolved.yaml" && ok ||
+	bad "resolved scenario lacks a default's provenance"
+# the resolved scenario is itself a valid scenario
+cp "$tmp/a/scenario.resolved.yaml" "$tmp/resolved.yaml"
+expect_status 0 "resolved scenario validates" "$dcsim" validate "$tmp/resolved.yaml"
+if command -v sqlite3 >/dev/null 2>&1; then
+	n=$(sqlite3 "$tmp/a/results.db" "select count(*) from runs where status='complete'")
+	[ "$n" = 3 ] && ok || bad "runs table has $n complete runs, want 3"
+	s=$(sqlite3 "$tmp/a/results.db" "select count(*) from pragma_table_list where strict=1 and name in ('runs','samples','summary')")
+	[ "$s" = 3 ] && ok || bad "tables not STRICT ($s of 3)"
+fi
+expect_status 73 "non-empty --out refused" run --out "$tmp/a"
+expect_status 73 "--out is a file" run --out "$tmp/a/manifest.json"
+cp "$tmp/a/manifest.json" "$tmp/manifest.before"
+cmp -s "$tmp/a/manifest.json" "$tmp/manifest.before" && ok || bad "refused run changed files"
+mkdir "$tmp/empty"
+expect_status 0 "empty --out accepted" run --out "$tmp/empty"
+expect_status 0 "--force replaces" run --out "$tmp/a" --force --seed 7
+grep -q '^seed: 7 ' "$tmp/a/scenario.resolved.yaml" && ok || bad "--force did not replace"
+expect_status 0 "csv only" run --out "$tmp/c" --format csv
+[ ! -e "$tmp/c/results.db" ] && [ -s "$tmp/c/samples.csv" ] && ok || bad "--format csv"
+expect_status 0 "sqlite only" run --out "$tmp/s" --format sqlite
+[ -s "$tmp/s/results.db" ] && [ ! -e "$tmp/s/samples.csv" ] && ok || bad "--format sqlite"
+expect_status 0 "report" "$dcsim" report "$tmp/s"
+grep -q 'queue.wait' "$tmp/out" && ok || bad "report printed no summary"
+expect_status 0 "report from csv" "$dcsim" report "$tmp/c"
+ls "$tmp/s/charts/"*.gp >/dev/null 2>&1 && ok || bad "report did not redraw charts"
+ls -d "$tmp"/s/charts.* >/dev/null 2>&1 && bad "report left a staging folder" || ok
+printf 'not a database at all, not even close ...............' >"$tmp/s/results.db"
+expect_status 65 "report on a corrupt results.db" "$dcsim" report "$tmp/s"
+rm "$tmp/c/samples.csv" && mkdir "$tmp/c/samples.csv"
+expect_status 74 "report with an unreadable samples.csv" "$dcsim" report "$tmp/c"
+
+# 4. determinism: same scenario and seed -> identical bytes
+run --out "$tmp/d1" --seed 11 && run --out "$tmp/d2" --seed 11 &&
+	run --out "$tmp/d3" --seed 12
+for f in samples.csv summary.csv runs.csv run_stats.csv scenario.resolved.yaml; do
+	cmp -s "$tmp/d1/$f" "$tmp/d2/$f" && ok || bad "$f differs between identical runs"
+done
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$tmp/d1/results.db" .dump >"$tmp/d1.sql"
+	sqlite3 "$tmp/d2/results.db" .dump >"$tmp/d2.sql"
+	cmp -s "$tmp/d1.sql" "$tmp/d2.sql" && ok || bad "results.db dumps differ"
+fi
+cmp -s "$tmp/d1/samples.csv" "$tmp/d3/samples.csv" && bad "seed 12 gave seed 11's samples" || ok
+
+# 5. SIGINT: complete replications kept, run marked interrupted, exit 130
+"$dcsim" run scenarios/mmc.yaml -q --reps 50 --out "$tmp/i" 2>/dev/null &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+st=$?
+[ $st -eq 130 ] && ok || bad "interrupted run exit $st, want 130"
+grep -q '"status": *"interrupted"' "$tmp/i/manifest.json" 2>/dev/null && ok ||
+	bad "manifest not marked interrupted"
+if command -v sqlite3 >/dev/null 2>&1; then
+	st=$(sqlite3 "$tmp/i/results.db" "select status from runs order by run desc limit 1")
+	[ "$st" = interrupted ] && ok || bad "last run status '$st', want interrupted"
+	ic=$(sqlite3 "$tmp/i/results.db" "pragma integrity_check")
+	[ "$ic" = ok ] && ok || bad "interrupted results.db: $ic"
+fi
+
+echo "golden: $pass passed, $fail failed"
+[ $fail -eq 0 ]

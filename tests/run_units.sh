@@ -1,0 +1,29 @@
+#!/bin/sh
+# Run the Check unit suites given as arguments (after the build folder).
+# Each suite forks per test (CK_FORK=yes).  VALGRIND=1 runs them under
+# valgrind memcheck instead (no fork, so leaks in the tests are seen).
+# Exit status: 0 when every suite passes.
+build=$1; shift
+failed=0; passed=0; names=""
+for t in "$@"; do
+	name=$(basename "$t")
+	if [ "${VALGRIND:-0}" = 1 ]; then
+		CK_FORK=no CK_VALGRIND=1 valgrind -q --leak-check=full \
+			--errors-for-leak-kinds=definite --error-exitcode=99 \
+			"$t" >"$build/$name.log" 2>&1
+	else
+		CK_FORK=yes "$t" >"$build/$name.log" 2>&1
+	fi
+	rc=$?
+	summary=$(grep -E '^[0-9]+%: Checks' "$build/$name.log" | tail -n 1)
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		printf '  ok    %-22s %s\n' "$name" "$summary"
+	else
+		failed=$((failed + 1)); names="$names $name"
+		printf '  FAIL  %-22s %s (exit %d)\n' "$name" "$summary" $rc
+		sed 's/^/        /' "$build/$name.log" | grep -v '^        $' | tail -n 40
+	fi
+done
+echo "unit suites: $passed passed, $failed failed"
+[ $failed -eq 0 ] || { echo "failed:$names"; exit 1; }
