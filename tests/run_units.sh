@@ -4,7 +4,7 @@
 # valgrind memcheck instead (no fork, so leaks in the tests are seen).
 # Exit status: 0 when every suite passes.
 build=$1; shift
-failed=0; passed=0; names=""
+failed=0; passed=0; names=""; checks=0; bad=0
 for t in "$@"; do
 	name=$(basename "$t")
 	if [ "${VALGRIND:-0}" = 1 ]; then
@@ -16,6 +16,11 @@ for t in "$@"; do
 	fi
 	rc=$?
 	summary=$(grep -E '^[0-9]+%: Checks' "$build/$name.log" | tail -n 1)
+	n=$(echo "$summary" | sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p')
+	if [ -n "$n" ]; then
+		set -- $n "$@"
+		checks=$((checks + $1)); bad=$((bad + $2 + $3)); shift 3
+	fi
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
 		printf '  ok    %-22s %s\n' "$name" "$summary"
@@ -25,5 +30,6 @@ for t in "$@"; do
 		sed 's/^/        /' "$build/$name.log" | grep -v '^        $' | tail -n 40
 	fi
 done
-echo "unit suites: $passed passed, $failed failed"
+echo "suites: $passed passed, $failed failed"
+echo "checks: $((checks - bad)) passed, $bad failed"
 [ $failed -eq 0 ] || { echo "failed:$names"; exit 1; }
