@@ -3,7 +3,7 @@
  *
  * Every event lives in a pool slot holding its key (time, seq) and payload.
  * A slot sits in exactly one place:
- *   top     an unsorted list of the events at or after top_start;
+ *   top     an unsorted array of the events at or after top_start;
  *   rungs   rung i splits a time span into 2^k-wide buckets, each an
  *           unsorted list; rung i+1 refines one bucket of rung i;
  *   bottom  a 4-ary min-heap of 16-byte keys holding every event before
@@ -33,15 +33,21 @@
 
 enum { SLOT_FREE = 0, SLOT_PENDING, SLOT_CANCELLED };
 
-/* 32 bytes.  .next links the slot into its bucket, the top list, or the
- * free list. */
+/* A slot is split hot and cold: the 16-byte key that ordering touches
+ * (moved through top, rungs and bottom) and the 16-byte payload read once
+ * when the event runs.  At 1e6 pending events the keys then fit in a
+ * typical L3 cache.  .next links the slot into its bucket or the free
+ * list. */
 typedef struct slot {
 	dc_time t;
 	uint32_t seq;
 	uint32_t next;
+} slot;
+
+typedef struct payload {
 	uint64_t data;
 	uint32_t target, type;
-} slot;
+} payload;
 
 typedef struct key {
 	dc_time t;
@@ -59,6 +65,7 @@ typedef struct rung {
 
 struct dc_evq {
 	slot *pool;
+	payload *pay;
 	uint32_t *state;    /* per slot: generation << 2 | SLOT_* */
 	uint32_t pool_cap, free_head, live;
 	key *h;             /* bottom heap, h[0] the root, 64-byte aligned + 3 */
@@ -66,7 +73,7 @@ struct dc_evq {
 	size_t n, cap;
 	rung rung[MAX_RUNGS];
 	int nr;
-	uint32_t top_head, top_n;
+	uint32_t *top, top_n, top_cap; /* slots at or after top_start */
 	dc_time top_min, top_max, top_start;
 	int top_open;       /* 1: no top_start bound (no epoch yet, or the last
 			       rung 0 reached the end of time) */
@@ -84,6 +91,10 @@ static int grow_pool(dc_evq *q)
 	if (!p)
 		return DC_ENOMEM;
 	q->pool = p;
+	payload *pl = dc_realloc(q->pay, (size_t)cap * sizeof *pl);
+	if (!pl)
+		return DC_ENOMEM;
+	q->pay = pl;
 	uint32_t *st = dc_realloc(q->state, (size_t)cap * sizeof *st);
 	if (!st)
 		return DC_ENOMEM;
@@ -186,27 +197,32 @@ static void heap_remove_root(dc_evq *q)
 
 /* ---- routing ---- */
 
-static void top_add(dc_evq *q, uint32_t s)
+static int top_add(dc_evq *q, uint32_t s)
 {
 	dc_time t = q->pool[s].t;
-	q->pool[s].next = q->top_head;
-	q->top_head = s;
-	q->top_n++;
+	if (q->top_n == q->top_cap) {
+		uint32_t cap = q->top_cap ? 2 * q->top_cap : 256;
+		uint32_t *v = dc_realloc(q->top, (size_t)cap * sizeof *v);
+		if (!v)
+			return DC_ENOMEM;
+		q->top = v;
+		q->top_cap = cap;
+	}
+	q->top[q->top_n++] = s;
 	if (t < q->top_min)
 		q->top_min = t;
 	if (t > q->top_max)
 		q->top_max = t;
+	return DC_OK;
 }
 
-/* Put slot S where its time belongs.  Only the bottom heap can fail to
- * grow: DC_ENOMEM. */
+/* Put slot S where its time belongs.  DC_ENOMEM if the top array or the
+ * bottom heap cannot grow. */
 static int route(dc_evq *q, uint32_t s)
 {
 	dc_time t = q->pool[s].t;
-	if (q->top_open ? q->nr == 0 && q->n == 0 : t >= q->top_start) {
-		top_add(q, s);
-		return DC_OK;
-	}
+	if (q->top_open ? q->nr == 0 && q->n == 0 : t >= q->top_start)
+		return top_add(q, s);
 	for (int i = 0; i < q->nr; i++) {
 		rung *r = &q->rung[i];
 		if (t < r->start)
@@ -240,19 +256,37 @@ static int rung_init(rung *r, dc_time start, unsigned shift, uint32_t nb)
 	return DC_OK;
 }
 
-/* Move the list at HEAD into rung R (freeing cancelled slots). */
-static void scatter(dc_evq *q, rung *r, uint32_t head)
+/* Link slot S into its bucket of rung R, or free it if cancelled. */
+static inline void bucket_add(dc_evq *q, rung *r, uint32_t s)
+{
+	if (slot_state(q, s) == SLOT_CANCELLED) {
+		free_slot(q, s);
+		return;
+	}
+	uint64_t b = (uint64_t)(q->pool[s].t - r->start) >> r->shift;
+	q->pool[s].next = r->head[b];
+	r->head[b] = s;
+}
+
+/* Move the list at HEAD into rung R. */
+static void scatter_list(dc_evq *q, rung *r, uint32_t head)
 {
 	while (head != NIL) {
 		uint32_t s = head;
 		head = q->pool[s].next;
-		if (slot_state(q, s) == SLOT_CANCELLED) {
-			free_slot(q, s);
-			continue;
-		}
-		uint64_t b = (uint64_t)(q->pool[s].t - r->start) >> r->shift;
-		q->pool[s].next = r->head[b];
-		r->head[b] = s;
+		bucket_add(q, r, s);
+	}
+}
+
+/* Move the top array into rung R, loading slots a few ahead (the array
+ * is sequential; the slots it names are not). */
+static void scatter_top(dc_evq *q, rung *r)
+{
+	enum { AHEAD = 8 };
+	for (uint32_t i = 0; i < q->top_n; i++) {
+		if (i + AHEAD < q->top_n)
+			__builtin_prefetch(&q->pool[q->top[i + AHEAD]]);
+		bucket_add(q, r, q->top[i]);
 	}
 }
 
@@ -273,12 +307,10 @@ static int epoch(dc_evq *q)
 	if (!q->top_open)
 		q->top_start = q->top_min + (dc_time)span;
 	q->nr = 1;
-	uint32_t head = q->top_head;
-	q->top_head = NIL;
+	scatter_top(q, r);
 	q->top_n = 0;
 	q->top_min = DC_TIME_MAX;
 	q->top_max = INT64_MIN;
-	scatter(q, r, head);
 	return DC_OK;
 }
 
@@ -300,10 +332,13 @@ static int to_bottom(dc_evq *q, uint32_t head)
 	while (head != NIL) {
 		uint32_t s = head;
 		head = q->pool[s].next;
-		if (slot_state(q, s) == SLOT_CANCELLED)
+		if (slot_state(q, s) == SLOT_CANCELLED) {
 			free_slot(q, s);
-		else if (heap_push(q, s))
+			continue;
+		}
+		if (heap_push(q, s))
 			return DC_ENOMEM;
+		__builtin_prefetch(&q->pay[s]); /* read when it runs */
 	}
 	return DC_OK;
 }
@@ -320,7 +355,7 @@ static int spawn(dc_evq *q, uint32_t head, uint32_t n, dc_time start,
 	if (rung_init(r, start, shift - lg, 1u << lg))
 		return DC_ENOMEM;
 	q->nr++;
-	scatter(q, r, head);
+	scatter_list(q, r, head);
 	return DC_OK;
 }
 
@@ -346,6 +381,10 @@ static int refill(dc_evq *q)
 		uint32_t b = r->cur++;
 		uint32_t head = r->head[b];
 		r->head[b] = NIL;
+		/* the next bucket is likely the next one moved: start loading
+		 * its first event while this one runs */
+		if (r->cur < r->nb && r->head[r->cur] != NIL)
+			__builtin_prefetch(&q->pool[r->head[r->cur]]);
 		int same;
 		uint32_t n = list_count(q, head, &same);
 		int rc;
@@ -368,7 +407,6 @@ dc_evq *dc_evq_new(size_t hint)
 	if (!q)
 		return NULL;
 	q->free_head = NIL;
-	q->top_head = NIL;
 	q->top_open = 1;
 	q->top_min = DC_TIME_MAX;
 	q->top_max = INT64_MIN;
@@ -390,8 +428,10 @@ void dc_evq_free(dc_evq *q)
 		return;
 	for (int i = 0; i < MAX_RUNGS; i++)
 		dc_free(q->rung[i].head);
+	dc_free(q->top);
 	dc_free(q->h_raw);
 	dc_free(q->pool);
+	dc_free(q->pay);
 	dc_free(q->state);
 	dc_free(q);
 }
@@ -440,7 +480,8 @@ int dc_evq_push(dc_evq *q, const dc_event *ev, dc_event_id *id)
 	uint32_t s = q->free_head;
 	slot *sl = &q->pool[s];
 	q->free_head = sl->next;
-	*sl = (slot){ev->t, q->seq, NIL, ev->data, ev->target, ev->type};
+	*sl = (slot){ev->t, q->seq, NIL};
+	q->pay[s] = (payload){ev->data, ev->target, ev->type};
 	if (route(q, s)) {
 		sl->next = q->free_head;
 		q->free_head = s;
@@ -475,11 +516,11 @@ int dc_evq_pop(dc_evq *q, dc_time until, dc_event *ev)
 	if (!settle(q) || q->h[0].t > until)
 		return 0;
 	uint32_t s = q->h[0].slot;
-	const slot *sl = &q->pool[s];
-	ev->t = sl->t;
-	ev->target = sl->target;
-	ev->type = sl->type;
-	ev->data = sl->data;
+	const payload *pl = &q->pay[s];
+	ev->t = q->h[0].t;
+	ev->target = pl->target;
+	ev->type = pl->type;
+	ev->data = pl->data;
 	heap_remove_root(q);
 	free_slot(q, s);
 	q->live--;
@@ -508,10 +549,11 @@ size_t dc_evq_size(const dc_evq *q) { return q->live; }
 size_t dc_evq_bytes(const dc_evq *q)
 {
 	size_t b = (q->cap + 3 + PAD) * sizeof(key) + 64 +
-		   (size_t)q->pool_cap * (sizeof(slot) + sizeof(uint32_t));
+		   (size_t)q->pool_cap *
+			   (sizeof(slot) + sizeof(payload) + sizeof(uint32_t));
 	for (int i = 0; i < MAX_RUNGS; i++)
 		b += (size_t)q->rung[i].head_cap * sizeof(uint32_t);
-	return b;
+	return b + (size_t)q->top_cap * sizeof(uint32_t);
 }
 
 void dc__evq_set_seq_limit(dc_evq *q, uint32_t limit)
