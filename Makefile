@@ -9,7 +9,7 @@ SAN     ?= 0
 PKG_CONFIG ?= pkg-config
 
 VERSION := 0.1.0
-GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_REV := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
 
 PKGS    := gsl sqlite3 yaml-0.1
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
@@ -29,7 +29,6 @@ DEPLIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
 CHECKFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECKLIBS  = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-CPPFLAGS += -DDC_VERSION='"$(VERSION)"' -DDC_GIT_REV='"$(GIT_REV)"'
 CFLAGS  ?=
 ALL_CFLAGS = $(CSTD) $(OPT) $(WARN) $(DEPCFLAGS) $(CFLAGS) -MMD -MP
 
@@ -39,13 +38,13 @@ TEST_SRC := $(wildcard tests/check_*.c)
 TEST_UTIL := $(wildcard tests/util/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/version.o
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL_OBJ := $(TEST_UTIL:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libdcsim.a
 DCSIM := $(BUILD)/dcsim
 
-.PHONY: all run deps test check-unit check-golden sanitize valgrind bench \
+.PHONY: FORCE all run deps test check-unit check-golden sanitize valgrind bench \
         install uninstall clean format help
 .DEFAULT_GOAL := all
 
@@ -74,6 +73,16 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECKFLAGS) -c $< -o $@
+
+# The version and revision, rewritten only when they change.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#include "sim/cli/version.h"\nconst char dc_version[] = "%s";\nconst char dc_git_rev[] = "%s";\n' \
+		'$(VERSION)' '$(GIT_REV)' >$@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(BUILD)/gen/version.o: $(BUILD)/gen/version.c
+	$(CC) $(CPPFLAGS) -I. $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -27,8 +27,9 @@
 int dc_sink_db_open(const char *path, dc_sink *out, dc_err *err);
 
 /* CSV sink writing DIR/samples.csv (run,metric,entity,t,value),
- * DIR/runs.csv, DIR/run_stats.csv and DIR/summary.csv (columns as the
- * tables above, header row first).  Strings through libcsv's csv_fwrite,
+ * DIR/metrics.csv, DIR/runs.csv, DIR/run_stats.csv and DIR/summary.csv
+ * (columns as the tables above, header row first; metrics.csv lets a
+ * replay from CSV give back the metric declarations).  Strings through libcsv's csv_fwrite,
  * numbers as %.17g, NaN as an empty field. */
 int dc_sink_csv_open(const char *dir, dc_sink *out, dc_err *err);
 
@@ -50,11 +51,13 @@ int dc_sink_charts_open(const char *dir, dc_err *warn, dc_sink *out);
 int dc_sink_md_open(FILE *f, const char *title, dc_sink *out);
 
 /* A sink that forwards every call to sinks[0..n-1] in order, stopping at
- * the first failure.  The tee adopts the sinks (its free frees them). */
+ * the first failure, except close, which closes every sink and returns
+ * the first failure (one bad output does not leave the others unfinished).
+ * The tee adopts the sinks, even when it fails (its free frees them). */
 int dc_sink_tee(const dc_sink *sinks, int n, dc_sink *out);
 
-/* Replay stored results from DIR (DIR/results.db if present, else the CSV
- * files) into SINK in the documented call order (close included).
+/* Replay stored results from DIR (DIR/results.db if present, else the five
+ * CSV files) into SINK in the documented call order (close included).
  * Returns DC_ENOENT if DIR holds neither, DC_EIO / DC_EINVAL for unreadable
  * or malformed files, with a message in ERR naming the file. */
 int dc_report_replay(const char *dir, const dc_sink *sink, dc_err *err);

@@ -239,21 +239,22 @@ static int read_root(dc_scenario *sc, const dc_node *root,
 	return err->count ? err->rc : rc;
 }
 
+/* Command-line overrides; errors read "--seed -3: seed: -3 is below the
+ * minimum 0". */
 static int apply_overrides(dc_scenario *sc, const dc_override *ov, size_t n,
 			   dc_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		dc_err e = DC_ERR_INIT;
-		int rc = dc_params_set(&dc_run_params, "", ov[i].key, ov[i].text,
-				       &sc->run, sc->run_src, &e);
-		if (rc) {
-			dc_err_msg(err, DC_EINVAL, "%s %s: %s", ov[i].option,
-				   ov[i].text, dc_err_text(&e));
-			/* drop the trailing newline the nested text carried */
-			if (err->len && err->buf[err->len - 1] == '\n' &&
-			    err->len > 1 && err->buf[err->len - 2] == '\n')
-				err->buf[--err->len] = '\0';
-		}
+		if (!dc_params_set(&dc_run_params, "", ov[i].key, ov[i].text,
+				   &sc->run, sc->run_src, &e))
+			continue;
+		const char *t = dc_err_text(&e);
+		if (!strncmp(t, "error: ", 7))
+			t += 7;
+		int len = (int)strcspn(t, "\n");
+		dc_err_msg(err, e.rc ? e.rc : DC_EINVAL, "%s %s: %.*s",
+			   ov[i].option, ov[i].text, len, t);
 		dc_err_free(&e);
 	}
 	return err->count ? err->rc : DC_OK;

@@ -23,7 +23,8 @@ double dc_moments_sd(const dc_moments *m);
 
 /* Quantile sketch with bounded relative error: every quantile it returns
  * is within a factor (1 +- alpha) of a value whose rank is the requested
- * one (logarithmic buckets of ratio gamma = (1+alpha)/(1-alpha), as in
+ * one (logarithmic buckets of ratio g <= (1+alpha)/(1-alpha), a whole
+ * number of buckets per octave so the index comes from the float's bits; as in
  * DDSketch, Masson et al., VLDB 2019).  Handles zero and negative values;
  * values with |x| < 1e-12 count as exact zeros.  Memory grows with the log
  * of the value range, not with the count.  Mergeable (same alpha). */

@@ -27,7 +27,9 @@ int dc_cli_exit_status(int rc);
  * location. */
 void dc_cli_print_err(const dc_err *err);
 
-int dc_cmd_run(int argc, char **argv, int verbose_default);
+/* ARGC/ARGV start at the command's name; FULL_ARGC/FULL_ARGV are the
+ * process's, recorded in manifest.json. */
+int dc_cmd_run(int argc, char **argv, int full_argc, char **full_argv);
 int dc_cmd_validate(int argc, char **argv);
 int dc_cmd_report(int argc, char **argv);
 int dc_cmd_help(int argc, char **argv);

@@ -48,13 +48,14 @@ static int report_into(const char *dir, FILE *md, const char *charts,
 		n++;
 	if (!rc && !(rc = dc_sink_charts_open(charts, warn, &v[n])))
 		n++;
-	if (!rc)
-		rc = dc_sink_tee(v, n, &tee);
 	if (rc) {
 		for (int i = 0; i < n; i++)
 			v[i].ops->free(v[i].ctx);
-		return dc_err_msg(err, rc, "cannot write the report in %s", dir);
+	} else {
+		rc = dc_sink_tee(v, n, &tee); /* adopts v[], even on failure */
 	}
+	if (rc)
+		return dc_err_msg(err, rc, "cannot write the report in %s", dir);
 	rc = dc_report_replay(dir, &tee, err);
 	tee.ops->free(tee.ctx);
 	return rc;

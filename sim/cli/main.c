@@ -4,13 +4,8 @@
 
 #include "../dc.h"
 #include "cli.h"
+#include "version.h"
 
-#ifndef DC_VERSION
-#define DC_VERSION "0.0.0"
-#endif
-#ifndef DC_GIT_REV
-#define DC_GIT_REV "unknown"
-#endif
 
 int dc_cli_exit_status(int rc)
 {
@@ -87,7 +82,7 @@ int dc_cli_usage(FILE *f, const char *name)
 {
 	if (!name) {
 		fprintf(f, "dcsim %s - datacenter simulation and capacity planning\n\n"
-			   "Usage:\n", DC_VERSION);
+			   "Usage:\n", dc_version);
 		for (size_t i = 0; i < DC_ARRAY_LEN(helps); i++)
 			fprintf(f, "  %s\n", helps[i].synopsis);
 		fprintf(f, "  dcsim --help | --version\n\n%s", exit_text);
@@ -114,11 +109,11 @@ int main(int argc, char **argv)
 		return DC_EXIT_OK;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("dcsim %s (%s)\n", DC_VERSION, DC_GIT_REV);
+		printf("dcsim %s (%s)\n", dc_version, dc_git_rev);
 		return DC_EXIT_OK;
 	}
 	if (!strcmp(cmd, "run"))
-		return dc_cmd_run(argc - 1, argv + 1, 0);
+		return dc_cmd_run(argc - 1, argv + 1, argc, argv);
 	if (!strcmp(cmd, "validate"))
 		return dc_cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))

@@ -13,13 +13,8 @@
 #include "../alloc.h"
 #include "../runner.h"
 #include "cli.h"
+#include "version.h"
 
-#ifndef DC_VERSION
-#define DC_VERSION "0.0.0"
-#endif
-#ifndef DC_GIT_REV
-#define DC_GIT_REV "unknown"
-#endif
 
 typedef struct run_opts {
 	const char *scenario, *out, *format;
@@ -116,7 +111,11 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 /* ---- progress on a terminal ---- */
 typedef struct progress {
 	const dc_scenario *sc;
-	double t0, last;
+	double t0, last;        /* wall clock at start, at the last update */
+	double rep_t0;          /* wall clock when the current rep started */
+	int rep;                /* current replication */
+	uint64_t ev_done;       /* events of the finished replications */
+	uint64_t ev_rep;        /* events of the current one, last seen */
 	int shown;
 } progress;
 
@@ -127,36 +126,65 @@ static double wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Fraction of the current replication done: simulated time over the
+ * horizon, or, once a replication has finished (models may stop before
+ * the horizon), wall time over the mean replication so far. */
+static double rep_fraction(const progress *p, const dc_sim *sim, double now)
+{
+	double f = (double)dc_sim_now(sim) / (double)p->sc->run.horizon;
+	if (p->rep > 0) {
+		double per_rep = (p->rep_t0 - p->t0) / p->rep;
+		double g = per_rep > 0 ? (now - p->rep_t0) / per_rep : 0;
+		if (g > f)
+			f = g;
+	}
+	return f < 0.99 ? f : 0.99;
+}
+
 static void show_progress(void *ctx, int rep, const dc_sim *sim)
 {
 	progress *p = ctx;
 	double now = wall_now();
+	if (rep != p->rep) {
+		p->ev_done += p->ev_rep;
+		p->rep = rep;
+		p->rep_t0 = now;
+	}
+	p->ev_rep = dc_sim_events(sim);
 	if (now - p->last < 0.25)
 		return;
 	p->last = now;
-	double frac_rep = (double)dc_sim_now(sim) / (double)p->sc->run.horizon;
-	double frac = (rep + frac_rep) / (double)p->sc->run.reps;
 	double el = now - p->t0;
+	double frac = (rep + rep_fraction(p, sim, now)) / (double)p->sc->run.reps;
 	double eta = frac > 0 ? el * (1 - frac) / frac : 0;
-	fprintf(stderr, "\r  rep %d/%lld  t = %.4g h  %.3g M events/s  "
-		"%3.0f%%  ETA %.0f s   ", rep + 1, (long long)p->sc->run.reps,
+	fprintf(stderr, "\r  rep %d/%lld  t = %-10.4g h  %6.3g M events/s  "
+		"%3.0f %%  ETA %.0f s   ", rep + 1, (long long)p->sc->run.reps,
 		dc_time_to_s(dc_sim_now(sim)) / 3600,
-		(double)dc_sim_events(sim) / (el > 0 ? el : 1) / 1e6 *
-			(rep + 1),
+		(double)(p->ev_done + p->ev_rep) / (el > 0 ? el : 1) / 1e6,
 		100 * frac, eta);
 	p->shown = 1;
+}
+
+/* Erase the progress line before anything else is printed. */
+static void clear_progress(progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r%78s\r", "");
+	p->shown = 0;
 }
 
 /* ---- the terminal summary: a small sink ---- */
 typedef struct term {
 	int verbose, header;
+	progress *pg;
 } term;
 
 static int term_run_end(void *ctx, const dc_run_info *ri)
 {
 	term *t = ctx;
+	clear_progress(t->pg);
 	if (t->verbose)
-		fprintf(stderr, "\r  replication %d: %s at t = %.6g s, %llu "
+		fprintf(stderr, "  replication %d: %s at t = %.6g s, %llu "
 			"events\n", ri->run,
 			ri->status == DC_RUN_COMPLETE ? "complete" : "interrupted",
 			ri->t_end_s, (unsigned long long)ri->events);
@@ -166,6 +194,7 @@ static int term_run_end(void *ctx, const dc_run_info *ri)
 static int term_summary(void *ctx, const dc_stat_row *r)
 {
 	term *t = ctx;
+	clear_progress(t->pg);
 	if (!t->header) {
 		printf("%-22s %-10s %-5s %12s %25s %12s %12s\n", "metric",
 		       "entity", "unit", "mean", "95% CI", "p99", "max");
@@ -199,7 +228,7 @@ static int write_resolved(const char *dir, const dc_scenario *sc, dc_err *err)
 	}
 	fprintf(f, "# %s resolved by dcsim %s: every value given, each "
 		"marked with\n# where it came from (scenario, default, "
-		"catalog, cli).\n", sc->file, DC_VERSION);
+		"catalog, cli).\n", sc->file, dc_version);
 	int rc = dc_resolved_section(f, &dc_run_params, &sc->run, sc->run_src,
 				     0, err);
 	for (size_t i = 0; !rc && i < sc->n_comp; i++) {
@@ -248,14 +277,14 @@ static int open_sinks(const run_opts *o, const char *dir, FILE *md,
 		rc = add_sink(v, &n, dc_sink_md_open(md, title, &v[n]));
 	if (!rc && !o->quiet)
 		v[n++] = (dc_sink){&term_ops, tm};
-	if (!rc)
-		rc = dc_sink_tee(v, n, tee);
 	if (rc) {
 		for (int i = 0; i < n; i++)
 			v[i].ops->free(v[i].ctx);
-		if (!err->count)
-			dc_err_msg(err, rc, "cannot open the result files");
+	} else {
+		rc = dc_sink_tee(v, n, tee); /* adopts v[], even on failure */
 	}
+	if (rc && !err->count)
+		dc_err_msg(err, rc, "cannot open the result files");
 	dc_free(db);
 	dc_free(charts);
 	return rc;
@@ -286,7 +315,7 @@ static int write_manifest(const char *dir, int argc, char **argv,
 	if (!path)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
 	dc_manifest m = {
-		.dcsim_version = DC_VERSION, .git_revision = DC_GIT_REV,
+		.dcsim_version = dc_version, .git_revision = dc_git_rev,
 		.argc = argc, .argv = argv, .scenario_path = sc->file,
 		.scenario_name = sc->run.name, .seed = (uint32_t)sc->run.seed,
 		.reps = (int)sc->run.reps,
@@ -317,14 +346,15 @@ static int simulate(const run_opts *o, const dc_scenario *sc, const char *dir,
 	dc_free(mdpath);
 	if (!md)
 		return dc_err_msg(err, DC_ECREATE, "cannot create report.md");
-	term tm = {o->verbose, 0};
+	double t0 = wall_now();
+	progress pg = {.sc = sc, .t0 = t0, .rep_t0 = t0};
+	term tm = {o->verbose, 0, &pg};
 	dc_sink tee;
 	int rc = open_sinks(o, dir, md, sc->run.name, &tm, warn, &tee, err);
 	if (rc) {
 		fclose(md);
 		return rc;
 	}
-	progress pg = {sc, wall_now(), 0, 0};
 	int tty = isatty(STDERR_FILENO) && !o->quiet;
 	dc_runner_opts ro = {
 		.interrupt = &interrupted,
@@ -333,8 +363,7 @@ static int simulate(const run_opts *o, const dc_scenario *sc, const char *dir,
 		.progress_every = 1u << 16,
 	};
 	rc = dc_runner_run(sc, &tee, &ro, res, err);
-	if (pg.shown)
-		fprintf(stderr, "\r%72s\r", "");
+	clear_progress(&pg);
 	if (!rc || rc == DC_EINTR) {
 		int crc = tee.ops->close(tee.ctx);
 		if (crc)
@@ -390,18 +419,24 @@ static int run_staged(const run_opts *o, int argc, char **argv,
 	if (!rc)
 		rc = simulate(o, sc, od.stage, &res, &warn, err);
 	sigaction(SIGINT, &old, NULL);
+	int committed = 0, kept = 0;
 	if (!rc || rc == DC_EINTR) {
 		int mrc = write_manifest(od.stage, argc, argv, sc, o, &res,
 					 wall_now() - t0, started, err);
 		int crc = mrc ? mrc : dc_outdir_commit(&od, err);
+		committed = !crc;
+		kept = mrc == DC_OK && crc; /* the error names where they are */
 		if (crc)
 			rc = crc;
 	}
 	if (warn.count || warn.len)
 		dc_cli_print_err(&warn);
 	dc_err_free(&warn);
-	if (rc && rc != DC_EINTR) {
-		dc_outdir_abort(&od);
+	if (!committed) {
+		if (kept)
+			dc_outdir_free(&od);
+		else
+			dc_outdir_abort(&od);
 		return rc;
 	}
 	rc = finish(rc, &od, &res, o->quiet);
@@ -409,10 +444,9 @@ static int run_staged(const run_opts *o, int argc, char **argv,
 	return rc;
 }
 
-int dc_cmd_run(int argc, char **argv, int verbose_default)
+int dc_cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
 	run_opts o;
-	(void)verbose_default;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return DC_EXIT_USAGE;
@@ -420,7 +454,7 @@ int dc_cmd_run(int argc, char **argv, int verbose_default)
 	dc_scenario *sc = NULL;
 	rc = load(&o, &sc, &err);
 	if (!rc)
-		rc = run_staged(&o, argc, argv, sc, &err);
+		rc = run_staged(&o, full_argc, full_argv, sc, &err);
 	if (err.len)
 		dc_cli_print_err(&err);
 	dc_err_free(&err);

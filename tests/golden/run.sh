@@ -137,5 +137,15 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	[ "$ic" = ok ] && ok || bad "interrupted results.db: $ic"
 fi
 
+# 6. layering: the engine (sim/, not its cli/) includes no model or report
+# header and writes nothing (it reads only the scenario file it is given)
+if grep -nE '#include "\.\./(models|reports)/' sim/*.c sim/*.h >"$tmp/inc"; then
+	bad "sim/ includes a model or report header"; cat "$tmp/inc"
+else ok; fi
+if grep -nE '\b(printf|fprintf|puts|fputs|fwrite|putchar|perror)\(|fopen\([^)]*"[wa]' \
+	sim/*.c models/*.c >"$tmp/io"; then
+	bad "sim/ or models/ print or write files"; cat "$tmp/io"
+else ok; fi
+
 echo "golden: $pass passed, $fail failed"
 [ $fail -eq 0 ]
