@@ -301,30 +301,43 @@ static void row_init(dc_stat_row *r, const metric *x, int run)
 	r->ci_lo = r->ci_hi = NAN;
 }
 
+/* Row figures of observations from their moments and sketch. */
+static void obs_fill(dc_stat_row *r, const dc_moments *mo, const dc_sketch *sk)
+{
+	r->n = mo->n;
+	r->mean = mo->n ? mo->mean : NAN;
+	r->sd = mo->n > 1 ? dc_moments_sd(mo) : NAN;
+	r->min = mo->n ? mo->min : NAN;
+	r->max = mo->n ? mo->max : NAN;
+	r->p50 = dc_sketch_quantile(sk, 0.50);
+	r->p90 = dc_sketch_quantile(sk, 0.90);
+	r->p99 = dc_sketch_quantile(sk, 0.99);
+	r->p999 = dc_sketch_quantile(sk, 0.999);
+}
+
+/* Row figures of a level from its integrals over DUR seconds. */
+static void level_fill(dc_stat_row *r, uint64_t changes, double area,
+		       double area2, double dur, double vmin, double vmax)
+{
+	r->n = changes;
+	r->mean = dur > 0 ? area / dur : NAN;
+	double var = dur > 0 ? area2 / dur - r->mean * r->mean : NAN;
+	r->sd = var > 0 ? sqrt(var) : (dur > 0 ? 0 : NAN);
+	r->min = dur > 0 ? vmin : NAN;
+	r->max = dur > 0 ? vmax : NAN;
+}
+
 /* The statistics of metric X for the replication that just ended at T. */
 static void rep_row(const dc_metrics *m, metric *x, dc_time t_end,
 		    dc_stat_row *r)
 {
 	row_init(r, x, m->rep);
 	if (x->kind == DC_METRIC_OBS) {
-		r->n = x->mom.n;
-		r->mean = x->mom.n ? x->mom.mean : NAN;
-		r->sd = x->mom.n > 1 ? dc_moments_sd(&x->mom) : NAN;
-		r->min = x->mom.n ? x->mom.min : NAN;
-		r->max = x->mom.n ? x->mom.max : NAN;
-		r->p50 = dc_sketch_quantile(x->sk, 0.50);
-		r->p90 = dc_sketch_quantile(x->sk, 0.90);
-		r->p99 = dc_sketch_quantile(x->sk, 0.99);
-		r->p999 = dc_sketch_quantile(x->sk, 0.999);
+		obs_fill(r, &x->mom, x->sk);
 		return;
 	}
 	double dur = dc_time_to_s(t_end - (m->warmup < t_end ? m->warmup : t_end));
-	r->n = x->changes;
-	r->mean = dur > 0 ? x->area / dur : NAN;
-	double var = dur > 0 ? x->area2 / dur - r->mean * r->mean : NAN;
-	r->sd = var > 0 ? sqrt(var) : (dur > 0 ? 0 : NAN);
-	r->min = dur > 0 ? x->lmin : NAN;
-	r->max = dur > 0 ? x->lmax : NAN;
+	level_fill(r, x->changes, x->area, x->area2, dur, x->lmin, x->lmax);
 }
 
 /* Pool the replication's figures into the across-replication state. */
@@ -432,26 +445,11 @@ int dc_metrics_summary_row(dc_metrics *m, int i, dc_stat_row *r)
 	metric *x = &m->v[i];
 	row_init(r, x, -1);
 	r->reps = x->reps;
-	if (x->kind == DC_METRIC_OBS) {
-		r->n = x->all.n;
-		r->mean = x->all.n ? x->all.mean : NAN;
-		r->sd = x->all.n > 1 ? dc_moments_sd(&x->all) : NAN;
-		r->min = x->all.n ? x->all.min : NAN;
-		r->max = x->all.n ? x->all.max : NAN;
-		r->p50 = dc_sketch_quantile(x->all_sk, 0.50);
-		r->p90 = dc_sketch_quantile(x->all_sk, 0.90);
-		r->p99 = dc_sketch_quantile(x->all_sk, 0.99);
-		r->p999 = dc_sketch_quantile(x->all_sk, 0.999);
-	} else {
-		r->n = x->all.n;
-		r->mean = x->all_dur > 0 ? x->all_area / x->all_dur : NAN;
-		double var = x->all_dur > 0
-				     ? x->all_area2 / x->all_dur - r->mean * r->mean
-				     : NAN;
-		r->sd = var > 0 ? sqrt(var) : (x->all_dur > 0 ? 0 : NAN);
-		r->min = x->all_dur > 0 ? x->all_min : NAN;
-		r->max = x->all_dur > 0 ? x->all_max : NAN;
-	}
+	if (x->kind == DC_METRIC_OBS)
+		obs_fill(r, &x->all, x->all_sk);
+	else
+		level_fill(r, x->all.n, x->all_area, x->all_area2, x->all_dur,
+			   x->all_min, x->all_max);
 	double mean, half;
 	if (x->reps >= 2 && !dc_ci_t(x->rep_mean, (size_t)x->reps, 0.95, &mean,
 				     &half) && isfinite(half)) {

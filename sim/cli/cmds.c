@@ -128,10 +128,12 @@ static void help_pset(const dc_pset *set, const char *indent)
 		const dc_param *p = &set->params[i];
 		char kind[64];
 		char dimname[64];
-		if (p->type == DC_PT_QTY)
-			snprintf(kind, sizeof kind, "%s, e.g. %s",
+		if (p->type == DC_PT_QTY) {
+			const char *ex = dc_dim_example(p->dim);
+			snprintf(kind, sizeof kind, "%s, e.g. '%s'",
 				 dc_dim_name(p->dim, dimname, sizeof dimname),
-				 p->unit);
+				 ex ? ex : p->unit);
+		}
 		else
 			snprintf(kind, sizeof kind, "%s", type_word(p));
 		printf("%s%-16s %-24s %s (default: %s)\n", indent, p->key, kind,
