@@ -1,9 +1,15 @@
 /* registry.c - every component kind dcsim knows. */
 #include "registry.h"
 
+#include "facility.h"
+#include "hall.h"
 #include "mmc.h"
+#include "site.h"
 
 static const dc_component_kind *const kinds[] = {
+	&dc_site_kind,
+	&dc_facility_kind,
+	&dc_hall_kind,
 	&dc_mmc_kind,
 };
 

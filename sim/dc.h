@@ -21,7 +21,7 @@ typedef int64_t dc_time;
 
 /* Convert between simulated time and seconds.  dc_time_from_s rounds to the
  * nearest nanosecond; the caller range-checks (|s| < 9.2e9). */
-static inline double dc_time_to_s(dc_time t) { return (double)t * 1e-9; }
+static inline double dc_time_to_s(dc_time t) { return (double)t / 1e9; }
 static inline dc_time dc_time_from_s(double s)
 {
 	double ns = s * 1e9;

@@ -121,8 +121,8 @@ static int add_metric(dc_metrics *m, const char *name, const char *entity,
 	x->help = dc_strdup(help ? help : "");
 	x->sk = dc_sketch_new(DC_SKETCH_ALPHA);
 	x->all_sk = dc_sketch_new(DC_SKETCH_ALPHA);
-	x->all_min = INFINITY;
-	x->all_max = -INFINITY;
+	x->all_min = x->lmin = INFINITY;
+	x->all_max = x->lmax = -INFINITY;
 	if (!x->name || !x->entity || !x->unit || !x->help || !x->sk ||
 	    !x->all_sk) {
 		metric_free(x);

@@ -12,6 +12,40 @@ typedef struct instance {
 	void *self;
 } instance;
 
+struct dc_world {
+	instance *inst;
+	size_t n;
+};
+
+void *dc_world_find(const dc_world *w, const char *key, size_t i)
+{
+	for (size_t k = 0; k < w->n; k++)
+		if (!strcmp(w->inst[k].c->kind->key, key) && i-- == 0)
+			return w->inst[k].self;
+	return NULL;
+}
+
+size_t dc_world_count(const dc_world *w, const char *key)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < w->n; k++)
+		n += !strcmp(w->inst[k].c->kind->key, key);
+	return n;
+}
+
+/* Let every component find the others. */
+static int link_all(instance *inst, size_t n, dc_err *err)
+{
+	dc_world w = {inst, n};
+	for (size_t i = 0; i < n; i++) {
+		const dc_component_kind *k = inst[i].c->kind;
+		int rc = k->link ? k->link(inst[i].self, &w, err) : DC_OK;
+		if (rc)
+			return rc;
+	}
+	return DC_OK;
+}
+
 typedef struct progress_fwd {
 	const dc_runner_opts *o;
 	int rep;
@@ -52,6 +86,11 @@ static int build(const dc_scenario *sc, dc_sim *sim, instance **out,
 			destroy_all(inst, sc->n_comp);
 			return rc;
 		}
+	}
+	int rc = link_all(inst, sc->n_comp, err);
+	if (rc) {
+		destroy_all(inst, sc->n_comp);
+		return rc;
 	}
 	*out = inst;
 	return DC_OK;

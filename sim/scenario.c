@@ -2,11 +2,21 @@
 #include "scenario.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "rng.h"
+#include "table.h"
 #include "tree.h"
+
+struct dc_catalog {
+	char *name;
+	dc_table *table;
+	struct dc_catalog *next;
+};
 
 #define RUN_FIELD(f) offsetof(dc_run_cfg, f)
 
@@ -112,8 +122,12 @@ static int read_one(dc_scenario *sc, const dc_component_kind *k,
 static int read_section(dc_scenario *sc, const dc_component_kind *k,
 			const dc_node *node, int line, int col, dc_err *err)
 {
-	if (node->kind == DC_NODE_MAP)
-		return read_one(sc, k, node, k->key, k->key, err);
+	if (node->kind == DC_NODE_MAP) {
+		const dc_node *nm = dc_node_get(node, "name");
+		const char *entity = nm && nm->kind == DC_NODE_SCALAR ? nm->value
+								     : k->key;
+		return read_one(sc, k, node, entity, k->key, err);
+	}
 	if (node->kind != DC_NODE_SEQ || !k->multi)
 		return dc_err_at(err, DC_EINVAL, sc->file, line, col,
 				 "%s: expected a map%s, got %s", k->key,
@@ -260,6 +274,72 @@ static int apply_overrides(dc_scenario *sc, const dc_override *ov, size_t n,
 	return err->count ? err->rc : DC_OK;
 }
 
+/* The data folder: $DCSIM_DATA, else SCENARIO_DIR/../data, else ./data. */
+static int find_data_dir(dc_scenario *sc, dc_err *err)
+{
+	const char *env = getenv("DCSIM_DATA");
+	char buf[4096];
+	struct stat st;
+	if (env && *env) {
+		snprintf(buf, sizeof buf, "%s", env);
+	} else {
+		const char *slash = strrchr(sc->file, '/');
+		int n = slash ? (int)(slash - sc->file) : 1;
+		snprintf(buf, sizeof buf, "%.*s/../data", n, slash ? sc->file : ".");
+		if (stat(buf, &st) || !S_ISDIR(st.st_mode))
+			snprintf(buf, sizeof buf, "data");
+	}
+	sc->data_dir = dc_strdup(buf);
+	return sc->data_dir ? DC_OK : dc_err_msg(err, DC_ENOMEM, "out of memory");
+}
+
+/* Each component's resolve op, once every section was read. */
+static int resolve_all(dc_scenario *sc, dc_err *err)
+{
+	for (size_t i = 0; i < sc->n_comp; i++) {
+		dc_component *c = &sc->comp[i];
+		if (c->kind->resolve)
+			c->kind->resolve(c->cfg, c->src, sc, c->path, err);
+	}
+	return err->count ? err->rc : DC_OK;
+}
+
+const dc_component *dc_scenario_find(const dc_scenario *sc, const char *key,
+				     size_t i)
+{
+	for (size_t k = 0; k < sc->n_comp; k++)
+		if (!strcmp(sc->comp[k].kind->key, key) && i-- == 0)
+			return &sc->comp[k];
+	return NULL;
+}
+
+const dc_table *dc_scenario_catalog(const dc_scenario *sc, const char *name,
+				    dc_err *err)
+{
+	struct dc_catalog *c;
+	for (c = sc->catalogs; c; c = c->next)
+		if (!strcmp(c->name, name))
+			return c->table;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s.csv", sc->data_dir, name);
+	c = dc_calloc(1, sizeof *c);
+	if (!c || !(c->name = dc_strdup(name))) {
+		dc_free(c);
+		dc_err_msg(err, DC_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (dc_table_load(path, &c->table, err)) {
+		dc_free(c->name);
+		dc_free(c);
+		return NULL;
+	}
+	/* the cache is logically const: loading changes no result */
+	dc_scenario *m = (dc_scenario *)sc;
+	c->next = m->catalogs;
+	m->catalogs = c;
+	return c->table;
+}
+
 int dc_scenario_load(const char *path, const dc_component_kind *const *kinds,
 		     size_t nkinds, const dc_override *ov, size_t nov,
 		     dc_scenario **out, dc_err *err)
@@ -274,9 +354,13 @@ int dc_scenario_load(const char *path, const dc_component_kind *const *kinds,
 		rc = dc_err_msg(err, DC_ENOMEM, "out of memory");
 		goto out_free;
 	}
-	rc = read_root(sc, root, kinds, nkinds, err);
+	rc = find_data_dir(sc, err);
+	if (!rc)
+		rc = read_root(sc, root, kinds, nkinds, err);
 	if (!rc)
 		rc = apply_overrides(sc, ov, nov, err);
+	if (!rc)
+		rc = resolve_all(sc, err);
 	if (!rc)
 		rc = check_run(sc, err);
 	if (!rc && sc->n_comp == 0)
@@ -298,6 +382,8 @@ void dc_scenario_free(dc_scenario *sc)
 		return;
 	for (size_t i = 0; i < sc->n_comp; i++) {
 		dc_component *c = &sc->comp[i];
+		if (c->cfg && c->kind->cfg_free)
+			c->kind->cfg_free(c->cfg);
 		if (c->cfg)
 			dc_params_free(c->kind->params, c->cfg);
 		dc_free(c->cfg);
@@ -306,6 +392,14 @@ void dc_scenario_free(dc_scenario *sc)
 		dc_free(c->path);
 	}
 	dc_free(sc->comp);
+	while (sc->catalogs) {
+		struct dc_catalog *c = sc->catalogs;
+		sc->catalogs = c->next;
+		dc_table_free(c->table);
+		dc_free(c->name);
+		dc_free(c);
+	}
+	dc_free(sc->data_dir);
 	dc_params_free(&dc_run_params, &sc->run);
 	dc_free(sc->file);
 	dc_free(sc);

@@ -30,6 +30,9 @@ extern const dc_pset dc_run_params;
  * section name.  A section holds one map (one instance, entity = key) or,
  * when MULTI, a list of maps (entity = the item's "name" parameter if the
  * table has one, else "key[i]"). */
+typedef struct dc_scenario dc_scenario;
+typedef struct dc_world dc_world;
+
 typedef struct dc_component_kind {
 	const char *key;
 	const char *help;
@@ -41,11 +44,22 @@ typedef struct dc_component_kind {
 	 * Errors as "FILE: PATH.key: error: ...". */
 	int (*check)(const void *cfg, const char *file, const char *path,
 		     dc_err *err);
+	/* After every section was read: cross-references between sections
+	 * and catalog lookups (values taken from a catalog are recorded in
+	 * SRC as DC_SRC_CATALOG).  May be NULL. */
+	int (*resolve)(void *cfg, dc_src *src, const dc_scenario *sc,
+		       const char *path, dc_err *err);
 	/* A model instance for one replication; STREAM is the first of the
 	 * 16 random streams reserved for it. */
 	int (*create)(const void *cfg, const char *entity, uint32_t stream,
 		      void **self, dc_err *err);
 	void (*destroy)(void *self);
+	/* Release what resolve attached to CFG beyond its STR parameters
+	 * (freed by the table).  May be NULL. */
+	void (*cfg_free)(void *cfg);
+	/* After every instance of a replication was created: find the other
+	 * components this one works with (dc_world_find).  May be NULL. */
+	int (*link)(void *self, const dc_world *w, dc_err *err);
 } dc_component_kind;
 
 typedef struct dc_component {
@@ -56,13 +70,15 @@ typedef struct dc_component {
 	dc_src *src;         /* provenance of each parameter */
 } dc_component;
 
-typedef struct dc_scenario {
+struct dc_scenario {
 	char *file;
+	char *data_dir;      /* where catalogs and series are read from */
 	dc_run_cfg run;
 	dc_src run_src[16];
 	dc_component *comp;
 	size_t n_comp;
-} dc_scenario;
+	struct dc_catalog *catalogs; /* loaded on first use */
+};
 
 /* An override from the command line: section "" is the run settings. */
 typedef struct dc_override {
@@ -81,5 +97,24 @@ int dc_scenario_load(const char *path, const dc_component_kind *const *kinds,
 		     dc_scenario **out, dc_err *err);
 
 void dc_scenario_free(dc_scenario *sc);
+
+/* The configuration of the I-th component of kind KEY, or NULL. */
+const dc_component *dc_scenario_find(const dc_scenario *sc, const char *key,
+				     size_t i);
+
+/* The catalog NAME (data/NAME.csv), loaded on first use and kept with the
+ * scenario.  NULL with an error in ERR if it cannot be read.  The data
+ * folder is, in order: $DCSIM_DATA, the scenario's folder's ../data,
+ * ./data. */
+const struct dc_table *dc_scenario_catalog(const dc_scenario *sc,
+					   const char *name, dc_err *err);
+
+/* The instances of one replication, for components to find each other. */
+/* The I-th instance of kind KEY (its model state), or NULL.  *kind (if
+ * KIND is non-NULL) receives its kind. */
+void *dc_world_find(const dc_world *w, const char *key, size_t i);
+
+/* How many instances of kind KEY. */
+size_t dc_world_count(const dc_world *w, const char *key);
 
 #endif

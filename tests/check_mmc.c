@@ -101,7 +101,7 @@ START_TEST(mm4_default)
 	dc_scenario *sc;
 	dc_override ov[] = {{"--reps", "replications", "20"},
 			    {"--until", "horizon", "20 d"}};
-	run_scenario("scenarios/default.yaml", ov, 2, &g, &sc);
+	run_scenario("scenarios/queue.yaml", ov, 2, &g, &sc);
 	double wq = erlang_c(4, 3.2) / (4 - 3.2) * 60; /* seconds */
 	printf("M/M/4 rho=0.8: Wq theory %.3f s, simulated %.3f s, CI "
 	       "[%.3f, %.3f]\n", wq, g.wait.mean, g.wait.ci_lo, g.wait.ci_hi);

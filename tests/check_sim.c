@@ -259,9 +259,10 @@ START_TEST(metric_level_time_weighted)
 	dc_metrics *m = dc_metrics_new(&sink, 4 * DC_SEC);
 	dc_err err = DC_ERR_INIT;
 	int id;
+	/* declared after the replication began, as models do in init */
+	dc_metrics_rep_begin(m, 0, 2 * DC_SEC);
 	dc_metrics_declare(m, "len", "", "", DC_METRIC_LEVEL, "", &id, &err);
 	/* warmup 2 s.  level: 5 on [0,3), 1 on [3,6), 4 on [6,10) */
-	dc_metrics_rep_begin(m, 0, 2 * DC_SEC);
 	dc_metrics_level(m, id, 0, 5);
 	dc_metrics_level(m, id, 3 * DC_SEC, 1);
 	dc_metrics_level(m, id, 6 * DC_SEC, 4);

@@ -43,21 +43,21 @@ expect_status 0 "help run" "$dcsim" help run
 expect_status 0 "help scenario" "$dcsim" help scenario
 expect_status 64 "no command" "$dcsim"
 expect_status 64 "unknown command" "$dcsim" frobnicate
-expect_status 64 "unknown option" "$dcsim" run scenarios/default.yaml --bogus
-expect_status 64 "bad --format" "$dcsim" run scenarios/default.yaml --format xml
-expect_status 64 "--seed without value" "$dcsim" run scenarios/default.yaml --seed
+expect_status 64 "unknown option" "$dcsim" run scenarios/queue.yaml --bogus
+expect_status 64 "bad --format" "$dcsim" run scenarios/queue.yaml --format xml
+expect_status 64 "--seed without value" "$dcsim" run scenarios/queue.yaml --seed
 expect_status 64 "run without scenario" "$dcsim" run
 expect_status 65 "invalid scenario" "$dcsim" run tests/golden/errors.yaml --out "$tmp/never"
 [ ! -e "$tmp/never" ] && ok || bad "invalid scenario wrote $tmp/never"
-expect_status 65 "bad --seed value" "$dcsim" run scenarios/default.yaml --seed -3 --out "$tmp/never"
-expect_status 65 "bad --until unit" "$dcsim" run scenarios/default.yaml --until "3 kg" --out "$tmp/never"
+expect_status 65 "bad --seed value" "$dcsim" run scenarios/queue.yaml --seed -3 --out "$tmp/never"
+expect_status 65 "bad --until unit" "$dcsim" run scenarios/queue.yaml --until "3 kg" --out "$tmp/never"
 [ ! -e "$tmp/never" ] && ok || bad "bad override wrote $tmp/never"
 expect_status 66 "missing scenario" "$dcsim" run "$tmp/nope.yaml"
 expect_status 66 "validate missing" "$dcsim" validate "$tmp/nope.yaml"
 expect_status 66 "report missing" "$dcsim" report "$tmp/nope"
 
 # 3. a run, its files, and the output-folder rules
-run() { "$dcsim" run scenarios/default.yaml -q --until "6 h" --reps 3 "$@"; }
+run() { "$dcsim" run scenarios/queue.yaml -q --until "6 h" --reps 3 "$@"; }
 expect_status 0 "run" run --out "$tmp/a"
 for f in scenario.resolved.yaml manifest.json results.db samples.csv \
 	 summary.csv runs.csv run_stats.csv report.md; do
@@ -106,6 +106,10 @@ printf 'not a database at all, not even close ...............' >"$tmp/s/results.
 expect_status 65 "report on a corrupt results.db" "$dcsim" report "$tmp/s"
 rm "$tmp/c/samples.csv" && mkdir "$tmp/c/samples.csv"
 expect_status 74 "report with an unreadable samples.csv" "$dcsim" report "$tmp/c"
+
+# the default scenario (a small datacenter) runs and reports a PUE
+expect_status 0 "default scenario" "$dcsim" run scenarios/default.yaml -q --until "2 d" --out "$tmp/dflt"
+grep -q '"facility.pue_period"' "$tmp/dflt/summary.csv" && ok || bad "default run has no facility.pue_period"
 
 # 4. determinism: same scenario and seed -> identical bytes
 run --out "$tmp/d1" --seed 11 && run --out "$tmp/d2" --seed 11 &&

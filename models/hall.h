@@ -1,0 +1,48 @@
+/* hall.h - a hall (or row) of identical racks: its IT power over time from
+ * a utilization profile through the servers' power curve.  When the
+ * workload engine lands it drives the same interface with measured phase
+ * power; until then a profile makes facility scenarios stand on their own. */
+#ifndef DC_HALL_H
+#define DC_HALL_H
+
+#include "../sim/scenario.h"
+
+typedef struct dc_hall dc_hall;
+
+extern const dc_component_kind dc_hall_kind;
+
+/* IT power of the whole hall at simulated time T (W) at full clock (no
+ * thermal throttling), racks switched off by power control excluded.
+ * Cannot fail. */
+double dc_hall_power(const dc_hall *h, dc_time t);
+
+/* Advance the hall over [T, T + SPAN): utilization at the middle of the
+ * span, the accelerators' junctions and thermal throttling integrated
+ * exactly (models/thermal.h), metrics recorded at T.  Returns the mean IT
+ * power over the span (W), so that energy is exact.  Cannot fail. */
+double dc_hall_step(dc_hall *h, dc_time t, dc_time span);
+
+/* Electric power of the chips' coolant movers outside the servers (CDU
+ * and loop pumps, microfluidic pumping), W; 0 without modelled chips. */
+double dc_hall_movers(const dc_hall *h);
+
+/* Power control: a clock ceiling CAP_PHI (0..1, 1 = none) for the
+ * accelerators and a share SHED (0..1) of racks switched off.  Takes
+ * effect from the next step. */
+void dc_hall_control(dc_hall *h, double cap_phi, double shed);
+
+/* Peak IT power of the hall (all racks at full utilization), W. */
+double dc_hall_peak(const dc_hall *h);
+
+/* The hall's name (its entity in metrics). */
+const char *dc_hall_name(const dc_hall *h);
+
+/* Peak IT power from a hall's configuration (for scenario checks). */
+double dc_hall_cfg_peak(const void *cfg);
+
+/* Name of the facility a hall (or a hall's configuration) belongs to; ""
+ * when the scenario has a single facility. */
+const char *dc_hall_facility(const dc_hall *h);
+const char *dc_hall_cfg_facility(const void *cfg);
+
+#endif
