@@ -232,12 +232,12 @@ int dc_h2_volume(double kg, double p_Pa, double *m3, dc_err *err);
 
 /* ---- scenario-facing configuration ----------------------------------- */
 
-typedef enum { DC_BACKUP_PEM = 0, DC_BACKUP_DIESEL = 1 } dc_backup_kind;
+typedef enum { DC_BACKUP_PEM = 0, DC_BACKUP_DIESEL = 1 } dc_backup_type;
 typedef enum { DC_TIER2 = 0, DC_TIER4_FINAL = 1 } dc_diesel_tier;
 
 /* Config of the `backup` section (dc_backup_pset); SI values. */
 typedef struct dc_backup_cfg {
-	int kind;                  /* dc_backup_kind */
+	int kind;                  /* dc_backup_type */
 	double rating;             /* net AC rating, W */
 	double hydrogen;           /* hydrogen stock, kg (PEM) */
 	double pressure;           /* hydrogen storage pressure, Pa (PEM) */

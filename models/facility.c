@@ -25,6 +25,7 @@
 #include "climate.h"
 #include "facility_phys.h"
 #include "hall.h"
+#include "power.h"
 #include "site.h"
 
 #define C_TO_K 273.15
@@ -210,7 +211,8 @@ typedef struct fac_cfg {
 	char *name;
 	char *generation;
 	double capacity;     /* W */
-	dc_time step;
+	dc_time step, outage_step;
+	int polca;
 	double pue_lo, pue_hi;
 	dc_plant plant;
 } fac_cfg;
@@ -242,6 +244,12 @@ static const dc_param fac_params[] = {
 	{.key = "it_capacity", .type = DC_PT_QTY, .dim = DC_DIM_POWER,
 	 .unit = "MW", .flags = DC_PF_REQUIRED | DC_PF_MIN_EXCL, .min = 0,
 	 .off = F(capacity), .help = "critical IT capacity the plant serves"},
+	{.key = "outage_step", .type = DC_PT_TIME, .unit = "s", .def = "1 s",
+	 .flags = DC_PF_MIN_EXCL | DC_PF_MAX, .min = 0, .max = 3600,
+	 .off = F(outage_step),
+	 .help = "step while the utility is impaired or the battery recharges"},
+	{.key = "polca", .type = DC_PT_BOOL, .def = "false", .off = F(polca),
+	 .help = "POLCA power oversubscription control (thresholds in the flex section)"},
 	{.key = "physics_step", .type = DC_PT_TIME, .unit = "min",
 	 .def = "15 min", .flags = DC_PF_MIN_EXCL | DC_PF_MAX, .min = 0,
 	 .max = 86400, .off = F(step),
@@ -403,9 +411,17 @@ static int fac_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 	return rc;
 }
 
-/* ---- the engine model ---- */
+/* ---- the engine model ----
+ *
+ * Time is cut into pieces: a piece closes at every physics step and at
+ * every event that changes the power state (an outage, a feed returning,
+ * a shed or cap taking effect).  When a piece [t0, t1) closes, the halls
+ * are advanced over it (their junctions and throttling exactly), the
+ * plant is evaluated at its middle, the supply splits its demand, and
+ * every level is recorded from t0.  So energies are exact across state
+ * changes, and nothing depends on how results are sampled. */
 
-enum { EV_STEP };
+enum { EV_STEP, EV_CONTROL };
 
 /* Level metrics: unit and the field of dc_plant_out they show. */
 static const struct lvl {
@@ -433,22 +449,53 @@ static const struct lvl {
 };
 #define N_LEVELS DC_ARRAY_LEN(levels)
 
+/* Supply levels and their dc_supply_out fields. */
+static const struct lvl slevels[] = {
+	{"power.utility", "kW", "drawn from the utility (incl. recharge)",
+	 offsetof(dc_supply_out, utility)},
+	{"power.backup", "kW", "from backup generation",
+	 offsetof(dc_supply_out, backup)},
+	{"power.battery", "kW", "from the UPS battery",
+	 offsetof(dc_supply_out, battery)},
+	{"power.recharge", "kW", "into the UPS battery",
+	 offsetof(dc_supply_out, recharge)},
+	{"power.unserved", "kW", "demand no source could supply",
+	 offsetof(dc_supply_out, unserved)},
+};
+#define N_SLEVELS DC_ARRAY_LEN(slevels)
+
 enum { M_PUE = N_LEVELS, M_TDB, M_TWB, M_PUE_PERIOD, M_WUE_PERIOD, M_E_IT,
-       M_E_TOTAL, M_WATER_TOTAL, M_PUE_LO, M_PUE_HI, M_COUNT };
+       M_E_TOTAL, M_WATER_TOTAL, M_PUE_LO, M_PUE_HI,
+       M_SUPPLY, M_SOC = M_SUPPLY + N_SLEVELS, M_H2, M_FUEL, M_LOST,
+       M_SHED, M_E_UTIL, M_E_BACKUP, M_E_BATT, M_E_UNSERVED, M_H2_USED,
+       M_FUEL_USED, M_CO2_SITE, M_NOX, M_WATER_MADE, M_FIRST_DROP,
+       M_CARBON_OP, M_CARBON_EMB, M_CAPPED_H, M_SHED_E, M_DEADLINE,
+       M_STRANDED, M_COUNT };
 
 typedef struct facility {
 	fac_cfg cfg;
 	const char *name;
 	uint32_t id;
+	int primary;            /* owns the supply (the first facility) */
 	const dc_climate *clim;
 	dc_hall **halls;
 	size_t n_halls;
+	dc_supply *sup;
 	dc_metrics *m;
 	int mid[M_COUNT];
-	dc_plant_out cur;       /* in force since t_last */
-	dc_time t_last;
-	double e[N_LEVELS];     /* integrals of the levels since warmup */
+	dc_plant_out cur;
+	dc_supply_out scur;
+	dc_time t0;             /* start of the open piece */
 	dc_time warmup;
+	dc_event_id step_id;
+	double e[N_LEVELS];     /* integrals of the levels since warmup */
+	dc_supply_out se;       /* integrals of the supply since warmup (J,
+				   and the used quantities) */
+	double capped_gpu_s, shed_e, racks;
+	double first_drop;      /* s, or NaN */
+	int dropped, polca_state;
+	double pending_cap[64], pending_shed[64];
+	dc_sim *sim;
 } facility;
 
 static int fac_create(const void *cfgp, const char *entity, uint32_t stream,
@@ -459,6 +506,9 @@ static int fac_create(const void *cfgp, const char *entity, uint32_t stream,
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
 	f->cfg = *(const fac_cfg *)cfgp;
 	f->name = entity;
+	f->first_drop = NAN;
+	for (size_t i = 0; i < M_COUNT; i++)
+		f->mid[i] = -1;
 	*self = f;
 	return DC_OK;
 }
@@ -466,8 +516,19 @@ static int fac_create(const void *cfgp, const char *entity, uint32_t stream,
 static void fac_destroy(void *self)
 {
 	facility *f = self;
+	dc_supply_free(f->sup);
 	dc_free(f->halls);
 	dc_free(f);
+}
+
+static void on_outage(void *ctx, dc_sim *sim, int delta, int all);
+
+static int link_supply(facility *f, const dc_world *w, dc_err *err)
+{
+	int rc = dc_supply_new(w, &f->sup, err);
+	for (size_t i = 0; !rc && i < dc_world_count(w, "outages"); i++)
+		dc_outage_listen(dc_world_find(w, "outages", i), on_outage, f);
+	return rc;
 }
 
 static int fac_link(void *self, const dc_world *w, dc_err *err)
@@ -480,6 +541,7 @@ static int fac_link(void *self, const dc_world *w, dc_err *err)
 	f->clim = dc_site_climate(site);
 	size_t n = dc_world_count(w, "halls");
 	int single = dc_world_count(w, "facility") == 1;
+	f->primary = dc_world_find(w, "facility", 0) == self;
 	f->halls = dc_calloc(n ? n : 1, sizeof *f->halls);
 	if (!f->halls)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
@@ -490,30 +552,115 @@ static int fac_link(void *self, const dc_world *w, dc_err *err)
 		    (f->cfg.name && !strcmp(fn, f->cfg.name)))
 			f->halls[f->n_halls++] = h;
 	}
+	for (size_t i = 0; i < f->n_halls; i++)
+		f->racks += dc_hall_racks(f->halls[i]);
+	if (f->n_halls > DC_ARRAY_LEN(f->pending_cap))
+		return dc_err_msg(err, DC_EINVAL, "facility %s: more than %zu "
+				  "halls", f->name,
+				  DC_ARRAY_LEN(f->pending_cap));
+	return f->primary ? link_supply(f, w, err) : DC_OK;
+}
+
+/* What a supply metric needs to exist (see has()). */
+enum { NEED_ANY, NEED_UPS, NEED_PEM, NEED_DIESEL, NEED_BACKUP, NEED_GRID,
+       NEED_FLEX };
+
+typedef struct mdef {
+	int id;
+	const char *name, *unit, *help;
+	dc_metric_kind k;
+	int need;
+} mdef;
+
+static const mdef fac_more[] = {
+	{M_PUE, "facility.pue", "", "instantaneous PUE", DC_METRIC_LEVEL, NEED_ANY},
+	{M_TDB, "site.dry_bulb", "C", "outdoor dry bulb", DC_METRIC_LEVEL, NEED_ANY},
+	{M_TWB, "site.wet_bulb", "C", "outdoor wet bulb", DC_METRIC_LEVEL, NEED_ANY},
+	{M_PUE_PERIOD, "facility.pue_period", "",
+	 "energy-weighted PUE over the simulated period (annual for a 365 d "
+	 "horizon)", DC_METRIC_OBS, NEED_ANY},
+	{M_WUE_PERIOD, "facility.wue_period", "L/kWh",
+	 "site water per IT energy over the simulated period", DC_METRIC_OBS, NEED_ANY},
+	{M_E_IT, "facility.energy_it", "MWh", "IT energy", DC_METRIC_OBS, NEED_ANY},
+	{M_E_TOTAL, "facility.energy", "MWh", "facility energy", DC_METRIC_OBS, NEED_ANY},
+	{M_WATER_TOTAL, "facility.water_used", "m3", "site water", DC_METRIC_OBS, NEED_ANY},
+	{M_PUE_LO, "facility.pue_design_lo", "",
+	 "the generation's design PUE, low end", DC_METRIC_OBS, NEED_ANY},
+	{M_PUE_HI, "facility.pue_design_hi", "",
+	 "the generation's design PUE, high end", DC_METRIC_OBS, NEED_ANY},
+};
+
+static const mdef supply_more[] = {
+	{M_SOC, "power.battery_soc", "%", "UPS state of charge", DC_METRIC_LEVEL, NEED_UPS},
+	{M_H2, "power.hydrogen_left", "kg", "hydrogen in storage", DC_METRIC_LEVEL, NEED_PEM},
+	{M_FUEL, "power.diesel_left", "L", "diesel in the tank", DC_METRIC_LEVEL, NEED_DIESEL},
+	{M_LOST, "power.feeds_lost", "", "utility feeds down", DC_METRIC_LEVEL, NEED_ANY},
+	{M_SHED, "flex.it_removed", "kW",
+	 "IT power removed by shedding and capping", DC_METRIC_LEVEL, NEED_FLEX},
+	{M_E_UTIL, "power.energy_utility", "MWh", "energy from the utility",
+	 DC_METRIC_OBS, NEED_ANY},
+	{M_E_BACKUP, "power.energy_backup", "MWh", "energy from backup",
+	 DC_METRIC_OBS, NEED_BACKUP},
+	{M_E_BATT, "power.energy_battery", "MWh", "energy from the UPS battery",
+	 DC_METRIC_OBS, NEED_UPS},
+	{M_E_UNSERVED, "power.energy_unserved", "MWh",
+	 "demand no source could supply", DC_METRIC_OBS, NEED_ANY},
+	{M_H2_USED, "power.hydrogen_used", "kg", "hydrogen consumed",
+	 DC_METRIC_OBS, NEED_PEM},
+	{M_FUEL_USED, "power.diesel_used", "L", "diesel burnt", DC_METRIC_OBS, NEED_DIESEL},
+	{M_CO2_SITE, "carbon.onsite", "kg", "on-site CO2 (diesel; none from "
+	 "hydrogen)", DC_METRIC_OBS, NEED_BACKUP},
+	{M_NOX, "power.nox", "kg", "NOx from diesel", DC_METRIC_OBS, NEED_DIESEL},
+	{M_WATER_MADE, "power.water_made", "kg", "water made by fuel cells",
+	 DC_METRIC_OBS, NEED_PEM},
+	{M_FIRST_DROP, "power.load_dropped_at", "h",
+	 "when load was first dropped (absent: never)", DC_METRIC_OBS, NEED_ANY},
+	{M_CARBON_OP, "carbon.operational", "kg",
+	 "grid emissions of the utility energy", DC_METRIC_OBS, NEED_GRID},
+	{M_CARBON_EMB, "carbon.embodied", "kg",
+	 "embodied carbon of racks and batteries amortised over the period",
+	 DC_METRIC_OBS, NEED_GRID},
+	{M_CAPPED_H, "flex.capped_gpu_hours", "h",
+	 "accelerator-hours under a power-control clock cap", DC_METRIC_OBS, NEED_FLEX},
+	{M_SHED_E, "flex.shed_energy", "MWh",
+	 "IT energy not drawn because of shedding or capping", DC_METRIC_OBS, NEED_FLEX},
+	{M_DEADLINE, "flex.deadline_met", "",
+	 "1 when a shed/cap plan finished within the UPS ride-through",
+	 DC_METRIC_OBS, NEED_FLEX},
+	{M_STRANDED, "flex.stranded", "kW",
+	 "allocatable power the plan left unused", DC_METRIC_OBS, NEED_FLEX},
+};
+
+/* Whether the supply has what metric need N describes. */
+static int has(const facility *f, int n)
+{
+	switch (n) {
+	case NEED_UPS: return !isnan(dc_supply_soc(f->sup));
+	case NEED_PEM: return !isnan(dc_supply_h2_left(f->sup));
+	case NEED_DIESEL: return !isnan(dc_supply_fuel_left(f->sup));
+	case NEED_BACKUP: return has(f, NEED_PEM) || has(f, NEED_DIESEL);
+	case NEED_GRID: return dc_supply_has_grid(f->sup);
+	case NEED_FLEX: return dc_supply_flex(f->sup) != NULL;
+	default: return 1;
+	}
+}
+
+static int declare_list(facility *f, const mdef *d, size_t n, dc_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f->sup && !has(f, d[i].need))
+			continue;
+		int rc = dc_metrics_declare(f->m, d[i].name, f->name, d[i].unit,
+					    d[i].k, d[i].help, &f->mid[d[i].id],
+					    err);
+		if (rc)
+			return rc;
+	}
 	return DC_OK;
 }
 
 static int declare(facility *f, dc_err *err)
 {
-	static const struct { int id; const char *name, *unit, *help;
-			      dc_metric_kind k; } more[] = {
-		{M_PUE, "facility.pue", "", "instantaneous PUE", DC_METRIC_LEVEL},
-		{M_TDB, "site.dry_bulb", "C", "outdoor dry bulb", DC_METRIC_LEVEL},
-		{M_TWB, "site.wet_bulb", "C", "outdoor wet bulb", DC_METRIC_LEVEL},
-		{M_PUE_PERIOD, "facility.pue_period", "",
-		 "energy-weighted PUE over the simulated period (annual for a 365 d horizon)", DC_METRIC_OBS},
-		{M_WUE_PERIOD, "facility.wue_period", "L/kWh",
-		 "site water per IT energy over the simulated period", DC_METRIC_OBS},
-		{M_E_IT, "facility.energy_it", "MWh", "IT energy", DC_METRIC_OBS},
-		{M_E_TOTAL, "facility.energy", "MWh", "facility energy",
-		 DC_METRIC_OBS},
-		{M_WATER_TOTAL, "facility.water_used", "m3", "site water",
-		 DC_METRIC_OBS},
-		{M_PUE_LO, "facility.pue_design_lo", "",
-		 "the generation's design PUE, low end", DC_METRIC_OBS},
-		{M_PUE_HI, "facility.pue_design_hi", "",
-		 "the generation's design PUE, high end", DC_METRIC_OBS},
-	};
 	for (size_t i = 0; i < N_LEVELS; i++) {
 		int rc = dc_metrics_declare(f->m, levels[i].name, f->name,
 					    levels[i].unit, DC_METRIC_LEVEL,
@@ -521,45 +668,100 @@ static int declare(facility *f, dc_err *err)
 		if (rc)
 			return rc;
 	}
-	for (size_t i = 0; i < DC_ARRAY_LEN(more); i++) {
-		int rc = dc_metrics_declare(f->m, more[i].name, f->name,
-					    more[i].unit, more[i].k, more[i].help,
-					    &f->mid[more[i].id], err);
+	int rc = declare_list(f, fac_more, DC_ARRAY_LEN(fac_more), err);
+	if (rc || !f->sup)
+		return rc;
+	for (size_t i = 0; i < N_SLEVELS; i++) {
+		rc = dc_metrics_declare(f->m, slevels[i].name, f->name,
+					slevels[i].unit, DC_METRIC_LEVEL,
+					slevels[i].help, &f->mid[M_SUPPLY + i],
+					err);
 		if (rc)
 			return rc;
 	}
-	return DC_OK;
+	return declare_list(f, supply_more, DC_ARRAY_LEN(supply_more), err);
 }
 
-static double field(const dc_plant_out *o, size_t off)
+static double field(const void *o, size_t off)
 {
 	return *(const double *)((const char *)o + off);
 }
 
-/* Add the energy of the levels in force over [t_last, T) (after warmup). */
-static void accumulate(facility *f, dc_time t)
+/* Metrics not declared (the supply lacks that part) have id -1. */
+static void set_level(facility *f, int id, dc_time t, double v)
 {
-	dc_time from = f->t_last > f->warmup ? f->t_last : f->warmup;
-	if (t > from) {
-		double dt = dc_time_to_s(t - from);
-		for (size_t i = 0; i < N_LEVELS; i++)
-			f->e[i] += field(&f->cur, levels[i].off) * dt;
-	}
-	f->t_last = t;
+	if (f->mid[id] >= 0 && !isnan(v))
+		dc_metrics_level(f->m, f->mid[id], t, v);
 }
 
-/* Sample loads and weather for the piece [T, T + SPAN): both at its
- * middle (exact for loads and weather that vary linearly over it). */
-static int sample(facility *f, dc_sim *sim, dc_time t, dc_time span)
+static void obs(facility *f, int id, dc_time t, double v)
 {
-	dc_time mid = t + span / 2;
-	double p_it = 0, movers = 0, t_db, t_wb;
+	if (f->mid[id] >= 0)
+		dc_metrics_obs(f->m, f->mid[id], t, v);
+}
+
+/* Accumulate the supply's piece (after warmup). */
+static void supply_add(facility *f, const dc_supply_out *o, double dt)
+{
+	f->se.utility += o->utility * dt;
+	f->se.backup += o->backup * dt;
+	f->se.battery += o->battery * dt;
+	f->se.unserved += o->unserved * dt;
+	f->se.h2_kg += o->h2_kg;
+	f->se.fuel_L += o->fuel_L;
+	f->se.co2_kg += o->co2_kg;
+	f->se.nox_kg += o->nox_kg;
+	f->se.water_kg += o->water_kg;
+	f->se.carbon_kg += o->carbon_kg;
+}
+
+/* The power state after the piece: supply levels and load dropping. */
+static void supply_levels(facility *f, dc_time t)
+{
+	for (size_t i = 0; i < N_SLEVELS; i++)
+		set_level(f, (int)(M_SUPPLY + i), t,
+			  field(&f->scur, slevels[i].off));
+	set_level(f, M_SOC, t, dc_supply_soc(f->sup));
+	set_level(f, M_H2, t, dc_supply_h2_left(f->sup));
+	set_level(f, M_FUEL, t, 1e-3 * dc_supply_fuel_left(f->sup)); /* m^3 */
+	set_level(f, M_LOST, t, dc_supply_feeds_lost(f->sup));
+}
+
+/* Halls over [t0, t1): mean IT power and coolant movers; capped
+ * accelerator-seconds and IT power removed by controls. */
+static double step_halls(facility *f, dc_time t0, dc_time span,
+			 double *movers, double *removed)
+{
+	double p_it = 0, dt = dc_time_to_s(span);
+	int after = t0 >= f->warmup;
+	*movers = *removed = 0;
 	for (size_t i = 0; i < f->n_halls; i++) {
-		p_it += dc_hall_step(f->halls[i], t, span);
-		movers += dc_hall_movers(f->halls[i]);
+		dc_hall *h = f->halls[i];
+		double full = dc_hall_demand(h, t0 + span / 2);
+		double p = dc_hall_step(h, t0, span);
+		p_it += p;
+		*movers += dc_hall_movers(h);
+		if (dc_hall_shed(h) > 0 || dc_hall_cap(h) < 1)
+			*removed += fmax(0, full - p);
+		if (after && dc_hall_cap(h) < 1)
+			f->capped_gpu_s += dc_hall_gpus(h) *
+					   (1 - dc_hall_shed(h)) * dt;
 	}
-	dc_climate_at(f->clim, dc_time_to_s(mid), &t_db, &t_wb);
-	accumulate(f, t);
+	if (after)
+		f->shed_e += *removed * dt;
+	return p_it;
+}
+
+/* Close the open piece [t0, T): advance halls, plant and supply over it
+ * and record its levels from t0. */
+static int close_piece(facility *f, dc_sim *sim, dc_time t)
+{
+	if (t <= f->t0)
+		return DC_OK;
+	dc_time t0 = f->t0, span = t - t0;
+	double dt = dc_time_to_s(span), movers, removed, t_db, t_wb;
+	double p_it = step_halls(f, t0, span, &movers, &removed);
+	dc_climate_at(f->clim, dc_time_to_s(t0 + span / 2), &t_db, &t_wb);
 	if (dc_plant_eval(&f->cfg.plant, f->cfg.capacity, p_it, t_db, t_wb,
 			  &f->cur))
 		return dc_err_msg(dc_sim_err(sim), DC_EINVAL,
@@ -569,13 +771,148 @@ static int sample(facility *f, dc_sim *sim, dc_time t, dc_time span)
 	/* the chips' own coolant movers are facility pumps */
 	f->cur.pumps += movers;
 	f->cur.total += movers;
-	for (size_t i = 0; i < N_LEVELS; i++)
-		dc_metrics_level(f->m, f->mid[i], t, field(&f->cur, levels[i].off));
-	dc_metrics_level(f->m, f->mid[M_PUE], t,
-			 p_it > 0 ? f->cur.total / p_it : NAN);
-	dc_metrics_level(f->m, f->mid[M_TDB], t, t_db);
-	dc_metrics_level(f->m, f->mid[M_TWB], t, t_wb);
+	int after = t0 >= f->warmup;
+	for (size_t i = 0; i < N_LEVELS; i++) {
+		double v = field(&f->cur, levels[i].off);
+		dc_metrics_level(f->m, f->mid[i], t0, v);
+		if (after)
+			f->e[i] += v * dt;
+	}
+	set_level(f, M_PUE, t0, p_it > 0 ? f->cur.total / p_it : NAN);
+	set_level(f, M_TDB, t0, t_db);
+	set_level(f, M_TWB, t0, t_wb);
+	f->t0 = t;
+	if (!f->sup)
+		return DC_OK;
+	set_level(f, M_SHED, t0, removed);
+	int rc = dc_supply_step(f->sup, dc_time_to_s(t0), f->cur.total, dt,
+				&f->scur, dc_sim_err(sim));
+	if (rc)
+		return rc;
+	if (after)
+		supply_add(f, &f->scur, dt);
+	supply_levels(f, t0);
+	if (f->scur.unserved > 0 && !f->dropped) {
+		/* the batteries and backup are spent: the load goes down */
+		f->dropped = 1;
+		if (isnan(f->first_drop))
+			f->first_drop = dc_time_to_s(t0);
+		for (size_t i = 0; i < f->n_halls; i++)
+			dc_hall_control(f->halls[i], 1, 1);
+	}
 	return DC_OK;
+}
+
+/* Is the supply in a state that needs fine steps? */
+static int impaired(const facility *f)
+{
+	if (!f->sup)
+		return 0;
+	double soc = dc_supply_soc(f->sup);
+	return dc_supply_feeds_lost(f->sup) > 0 ||
+	       dc_supply_backup_running(f->sup) || (!isnan(soc) && soc < 1);
+}
+
+static int schedule_step(facility *f, dc_sim *sim)
+{
+	dc_time step = impaired(f) && f->cfg.outage_step < f->cfg.step
+			       ? f->cfg.outage_step
+			       : f->cfg.step;
+	dc_time until = dc_sim_config(sim)->until;
+	dc_time next = dc_sim_now(sim) + step;
+	if (next > until)
+		next = until;
+	if (f->step_id)
+		dc_sim_cancel(sim, f->step_id);
+	f->step_id = 0;
+	if (next <= dc_sim_now(sim))
+		return DC_OK;
+	return dc_sim_at(sim, next, f->id, EV_STEP, 0, &f->step_id);
+}
+
+/* Flexible capacity: bring the IT draw under what the surviving feeds
+ * (and backup) carry, by class, within the UPS ride-through. */
+static int plan_flex(facility *f, dc_sim *sim)
+{
+	const dc_flex_cfg *fx = dc_supply_flex(f->sup);
+	dc_time now = dc_sim_now(sim);
+	if (!fx || dc_supply_feeds_lost(f->sup) == 0 || !f->n_halls)
+		return DC_OK;
+	double cap = dc_supply_utility_capacity(f->sup);
+	double pue = f->cur.it > 0 ? f->cur.total / f->cur.it : 1;
+	dc_flex_group g[64];
+	for (size_t i = 0; i < f->n_halls; i++)
+		dc_hall_flex_group(f->halls[i], now, &g[i]);
+	dc_flex_timing tm = dc_flex_timing_of(fx);
+	tm.ride_through = dc_supply_ride_through(f->sup, fmax(0, f->cur.total - cap));
+	dc_flex_plan plan;
+	int rc = dc_flex_plan_make(g, f->n_halls, cap / pue, &tm, &plan,
+				   dc_sim_err(sim));
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < f->n_halls; i++) {
+		f->pending_cap[i] = 1;
+		f->pending_shed[i] = 0;
+	}
+	for (size_t k = 0; k < plan.n_actions; k++) {
+		const dc_flex_action *a = &plan.actions[k];
+		if (a->kind == DC_FLEX_ACT_SHUT)
+			f->pending_shed[a->group] = 1;
+		else
+			f->pending_cap[a->group] = a->phi;
+	}
+	if (now >= f->warmup) {
+		obs(f, M_DEADLINE, now, plan.deadline_met);
+		obs(f, M_STRANDED, now, plan.stranded * pue);
+	}
+	dc_time delay = dc_time_from_s(plan.t_needed);
+	dc_flex_plan_free(&plan);
+	return dc_sim_after(sim, delay, f->id, EV_CONTROL, 0, NULL);
+}
+
+/* The utility lost (DELTA > 0) or regained feeds. */
+static void on_outage(void *ctx, dc_sim *sim, int delta, int all)
+{
+	facility *f = ctx;
+	dc_time now = dc_sim_now(sim);
+	int rc = close_piece(f, sim, now);
+	dc_supply_feeds_change(f->sup, delta, all);
+	if (!rc && dc_supply_feeds_lost(f->sup) == 0) {
+		/* power is back: everything runs again */
+		f->dropped = 0;
+		for (size_t i = 0; i < f->n_halls; i++)
+			dc_hall_control(f->halls[i], 1, 0);
+	} else if (!rc && delta > 0) {
+		rc = plan_flex(f, sim);
+	}
+	if (!rc)
+		rc = schedule_step(f, sim);
+	if (rc)
+		dc_sim_stop(sim);
+}
+
+/* POLCA: cap low- then high-priority halls when the IT draw nears the
+ * provisioned capacity (physics.md §4.2). */
+static void polca(facility *f, dc_time t)
+{
+	const dc_flex_cfg *fx = f->sup ? dc_supply_flex(f->sup) : NULL;
+	if (!f->cfg.polca || !fx || f->dropped ||
+	    dc_supply_feeds_lost(f->sup) > 0)
+		return;
+	dc_polca_cfg pc = dc_flex_polca_of(fx, f->cfg.capacity);
+	dc_polca_out o;
+	double p = 0;
+	for (size_t i = 0; i < f->n_halls; i++)
+		p += dc_hall_power(f->halls[i], t);
+	if (dc_polca_step(&pc, (dc_polca_state)f->polca_state, p, &o))
+		return;
+	f->polca_state = o.state;
+	for (size_t i = 0; i < f->n_halls; i++)
+		dc_hall_control(f->halls[i],
+				dc_hall_low_priority(f->halls[i])
+					? o.phi_low_prio
+					: o.phi_high_prio,
+				dc_hall_shed(f->halls[i]));
 }
 
 static int fac_init(void *self, dc_sim *sim, dc_err *err)
@@ -584,46 +921,75 @@ static int fac_init(void *self, dc_sim *sim, dc_err *err)
 	f->id = dc_sim_current(sim);
 	f->m = dc_sim_metrics(sim);
 	f->warmup = dc_sim_config(sim)->warmup;
+	f->sim = sim;
 	if (!f->m)
 		return dc_err_msg(err, DC_EINVAL, "facility needs metrics");
 	int rc = declare(f, err);
-	if (rc)
-		return rc;
-	return dc_sim_at(sim, 0, f->id, EV_STEP, 0, NULL);
+	return rc ? rc : schedule_step(f, sim);
 }
 
 static int fac_handle(void *self, dc_sim *sim, const dc_event *ev)
 {
 	facility *f = self;
 	dc_time now = dc_sim_now(sim);
-	dc_time until = dc_sim_config(sim)->until;
-	dc_time span = f->cfg.step;
-	if (until - now < span)
-		span = until - now;   /* the last piece ends at the horizon */
-	int rc = sample(f, sim, now, span);
+	int rc = close_piece(f, sim, now);
 	if (rc)
 		return rc;
-	if (now + f->cfg.step < until)
-		rc = dc_sim_after(sim, f->cfg.step, f->id, EV_STEP, 0, NULL);
-	return rc;
+	if (ev->type == EV_CONTROL) {
+		if (!f->dropped && dc_supply_feeds_lost(f->sup) > 0)
+			for (size_t i = 0; i < f->n_halls; i++)
+				dc_hall_control(f->halls[i], f->pending_cap[i],
+						f->pending_shed[i]);
+		return DC_OK;
+	}
+	f->step_id = 0;
+	polca(f, now);
+	return schedule_step(f, sim);
+}
+
+static void report_supply(facility *f, dc_time now)
+{
+	/* values in SI (J, kg, m^3, s): the metrics' units convert */
+	obs(f, M_E_UTIL, now, f->se.utility);
+	obs(f, M_E_BACKUP, now, f->se.backup);
+	obs(f, M_E_BATT, now, f->se.battery);
+	obs(f, M_E_UNSERVED, now, f->se.unserved);
+	obs(f, M_H2_USED, now, f->se.h2_kg);
+	obs(f, M_FUEL_USED, now, f->se.fuel_L * 1e-3);
+	obs(f, M_CO2_SITE, now, f->se.co2_kg);
+	obs(f, M_NOX, now, f->se.nox_kg);
+	obs(f, M_WATER_MADE, now, f->se.water_kg);
+	if (!isnan(f->first_drop))
+		obs(f, M_FIRST_DROP, now, f->first_drop);
+	obs(f, M_CARBON_OP, now, f->se.carbon_kg);
+	double hours = dc_time_to_s(now - (f->warmup < now ? f->warmup : now)) /
+		       3600.0;
+	obs(f, M_CARBON_EMB, now,
+		       dc_supply_embodied_rate(f->sup, f->racks) * hours);
+	obs(f, M_CAPPED_H, now, f->capped_gpu_s);
+	obs(f, M_SHED_E, now, f->shed_e);
 }
 
 static int fac_finish(void *self, dc_sim *sim, dc_err *err)
 {
 	facility *f = self;
 	dc_time now = dc_sim_now(sim);
-	accumulate(f, now);
+	int rc = close_piece(f, sim, now);
+	if (rc)
+		return rc;
 	double e_it = f->e[0], e_tot = f->e[1];
 	double water_m3 = f->e[N_LEVELS - 1]; /* m^3/s * s */
 	if (e_it > 0) {
-		dc_metrics_obs(f->m, f->mid[M_PUE_PERIOD], now, e_tot / e_it);
-		dc_metrics_obs(f->m, f->mid[M_WUE_PERIOD], now, water_m3 / e_it);
+		obs(f, M_PUE_PERIOD, now, e_tot / e_it);
+		obs(f, M_WUE_PERIOD, now, water_m3 / e_it);
 	}
-	dc_metrics_obs(f->m, f->mid[M_E_IT], now, e_it);
-	dc_metrics_obs(f->m, f->mid[M_E_TOTAL], now, e_tot);
-	dc_metrics_obs(f->m, f->mid[M_WATER_TOTAL], now, water_m3);
-	dc_metrics_obs(f->m, f->mid[M_PUE_LO], now, f->cfg.pue_lo);
-	dc_metrics_obs(f->m, f->mid[M_PUE_HI], now, f->cfg.pue_hi);
+	obs(f, M_E_IT, now, e_it);
+	obs(f, M_E_TOTAL, now, e_tot);
+	obs(f, M_WATER_TOTAL, now, water_m3);
+	obs(f, M_PUE_LO, now, f->cfg.pue_lo);
+	obs(f, M_PUE_HI, now, f->cfg.pue_hi);
+	if (f->sup)
+		report_supply(f, now);
 	return DC_OK;
 }
 

@@ -41,7 +41,13 @@ typedef struct hall_cfg {
 	double supply;         /* K: inlet air or facility water supply */
 	double r_th;           /* K/W override, 0 = the kind's default */
 	const dc_gpu_spec *spec;
+	int cls;               /* dc_flex_class */
+	int priority;          /* 0 low, 1 high (POLCA) */
 } hall_cfg;
+
+static const char *const classes[] = {"software_redundant", "cappable",
+				      "non_redundant", NULL};
+static const char *const priorities[] = {"low", "high", NULL};
 
 static const char *const coolings[] = {"air", "cold_plate", "microfluidic",
 				       NULL};
@@ -93,6 +99,12 @@ static const dc_param hall_params[] = {
 	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 273.15, .max = 273.15 + 60,
 	 .off = F(supply),
 	 .help = "inlet air (air) or facility water supply (liquid kinds)"},
+	{.key = "class", .type = DC_PT_ENUM, .def = "non_redundant",
+	 .choices = classes, .off = F(cls),
+	 .help = "power-loss class: may be shut (software_redundant), capped, or neither"},
+	{.key = "priority", .type = DC_PT_ENUM, .def = "high",
+	 .choices = priorities, .off = F(priority),
+	 .help = "POLCA priority: low-priority work is capped first"},
 	{.key = "thermal_resistance", .type = DC_PT_QTY, .dim = DC_DIM_THERMRES,
 	 .unit = "K/W", .def = "0 K/W", .flags = DC_PF_MIN | DC_PF_MAX,
 	 .min = 0, .max = 10, .off = F(r_th),
@@ -283,16 +295,20 @@ static double rest_power(const dc_hall *h, double u)
 			       h->cfg.exponent);
 }
 
-double dc_hall_power(const dc_hall *h, dc_time t)
+double dc_hall_demand(const dc_hall *h, dc_time t)
 {
 	double u = utilization(h, t);
-	double on = (1 - h->shed) * (double)h->cfg.racks;
 	double p = rest_power(h, u);
 	if (h->has_gpu)
 		p += (double)h->cfg.gpus *
 		     dc_server_power(h->cfg.spec->p_idle, h->cfg.spec->tdp, u,
 				     h->cfg.exponent);
-	return on * p;
+	return (double)h->cfg.racks * p;
+}
+
+double dc_hall_power(const dc_hall *h, dc_time t)
+{
+	return (1 - h->shed) * dc_hall_demand(h, t);
 }
 
 /* Full-clock demand of one GPU at utilization U under the clock ceiling. */
@@ -303,11 +319,21 @@ static double gpu_demand(const dc_hall *h, double u)
 	return h->cap_phi < 1 ? dc_gpu_power_at(&h->grp.g, p, h->cap_phi) : p;
 }
 
+/* A clock ceiling lowers the dynamic part of the non-accelerator power
+ * the same way (DVFS, physics.md §4.2: P = P_idle + (P - P_idle) phi^a). */
+static double capped(const dc_hall *h, double p, double p_idle)
+{
+	if (h->cap_phi >= 1 || p <= p_idle)
+		return p;
+	return p_idle + (p - p_idle) * pow(h->cap_phi, DC_GPU_ALPHA_DEFAULT);
+}
+
 double dc_hall_step(dc_hall *h, dc_time t, dc_time span)
 {
 	double u = utilization(h, t + span / 2);
 	double on = (1 - h->shed) * (double)h->cfg.racks;
-	double rest = on * rest_power(h, u);
+	double rest1 = rest_power(h, u);
+	double rest = on * capped(h, rest1, rest_power(h, 0));
 	if (!h->has_gpu) {
 		dc_metrics_level(h->m, h->mid[M_POWER], t, rest);
 		return rest;
@@ -323,7 +349,7 @@ double dc_hall_step(dc_hall *h, dc_time t, dc_time span)
 	double gpu = dt > 0 ? (1 - h->shed) * (h->grp.energy - e0) / dt : 0;
 	dc_metrics_level(h->m, h->mid[M_GPU_POWER], t, gpu);
 	dc_metrics_level(h->m, h->mid[M_POWER], t, rest + gpu);
-	dc_metrics_level(h->m, h->mid[M_MOVERS], t, (1 - h->shed) * h->movers);
+	dc_metrics_level(h->m, h->mid[M_MOVERS], t, dc_hall_movers(h));
 	if (t <= h->warmup) {
 		h->thr0 = h->grp.throttled_gpu_s;
 		h->shut0 = h->grp.shutdown_gpu_s;
@@ -333,13 +359,44 @@ double dc_hall_step(dc_hall *h, dc_time t, dc_time span)
 
 double dc_hall_movers(const dc_hall *h)
 {
-	return h->has_gpu ? (1 - h->shed) * h->movers : 0;
+	/* air: the movers are the servers' own fans, part of rack_power */
+	if (!h->has_gpu || h->cfg.cooling == DC_COOL_AIR)
+		return 0;
+	return (1 - h->shed) * h->movers;
 }
 
 void dc_hall_control(dc_hall *h, double cap_phi, double shed)
 {
 	h->cap_phi = cap_phi;
 	h->shed = shed;
+}
+
+double dc_hall_cap(const dc_hall *h) { return h->cap_phi; }
+double dc_hall_shed(const dc_hall *h) { return h->shed; }
+int dc_hall_class(const dc_hall *h) { return h->cfg.cls; }
+int dc_hall_low_priority(const dc_hall *h) { return h->cfg.priority == 0; }
+double dc_hall_racks(const dc_hall *h) { return (double)h->cfg.racks; }
+
+double dc_hall_gpus(const dc_hall *h)
+{
+	return h->has_gpu ? (double)(h->cfg.racks * h->cfg.gpus) : 0;
+}
+
+void dc_hall_flex_group(const dc_hall *h, dc_time t, dc_flex_group *g)
+{
+	double on = (1 - h->shed) * (double)h->cfg.racks;
+	double idle = rest_power(h, 0);
+	if (h->has_gpu)
+		idle += (double)h->cfg.gpus * h->cfg.spec->p_idle;
+	*g = (dc_flex_group){
+		.power = dc_hall_power(h, t),
+		.cls = h->cfg.cls,
+		.p_idle = on * idle,
+		.alpha = DC_GPU_ALPHA_DEFAULT,
+		.phi_min = h->has_gpu ? h->grp.g.phi_min : 0.5,
+	};
+	if (g->p_idle > g->power)
+		g->p_idle = g->power;
 }
 
 double dc_hall_peak(const dc_hall *h) { return dc_hall_cfg_peak(&h->cfg); }

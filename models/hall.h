@@ -6,10 +6,15 @@
 #define DC_HALL_H
 
 #include "../sim/scenario.h"
+#include "flex.h"
 
 typedef struct dc_hall dc_hall;
 
 extern const dc_component_kind dc_hall_kind;
+
+/* IT power the whole hall would draw at time T (W) with every rack on at
+ * full clock: the demand before power control and throttling. */
+double dc_hall_demand(const dc_hall *h, dc_time t);
 
 /* IT power of the whole hall at simulated time T (W) at full clock (no
  * thermal throttling), racks switched off by power control excluded.
@@ -23,13 +28,27 @@ double dc_hall_power(const dc_hall *h, dc_time t);
 double dc_hall_step(dc_hall *h, dc_time t, dc_time span);
 
 /* Electric power of the chips' coolant movers outside the servers (CDU
- * and loop pumps, microfluidic pumping), W; 0 without modelled chips. */
+ * and loop pumps, microfluidic pumping), W; 0 without modelled chips and
+ * for air cooling (the servers' fans are part of rack_power). */
 double dc_hall_movers(const dc_hall *h);
 
 /* Power control: a clock ceiling CAP_PHI (0..1, 1 = none) for the
  * accelerators and a share SHED (0..1) of racks switched off.  Takes
  * effect from the next step. */
 void dc_hall_control(dc_hall *h, double cap_phi, double shed);
+
+/* The controls in force, the hall's power class (dc_flex_class), whether
+ * it is low priority (POLCA), its racks and accelerators. */
+double dc_hall_cap(const dc_hall *h);
+double dc_hall_shed(const dc_hall *h);
+int dc_hall_class(const dc_hall *h);
+int dc_hall_low_priority(const dc_hall *h);
+double dc_hall_racks(const dc_hall *h);
+double dc_hall_gpus(const dc_hall *h);
+
+/* The hall as the flexible-capacity planner sees it at time T: its draw
+ * at full clock, class, idle floor and clock floor. */
+void dc_hall_flex_group(const dc_hall *h, dc_time t, dc_flex_group *g);
 
 /* Peak IT power of the hall (all racks at full utilization), W. */
 double dc_hall_peak(const dc_hall *h);

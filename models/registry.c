@@ -4,12 +4,18 @@
 #include "facility.h"
 #include "hall.h"
 #include "mmc.h"
+#include "power.h"
 #include "site.h"
 
 static const dc_component_kind *const kinds[] = {
 	&dc_site_kind,
 	&dc_facility_kind,
 	&dc_hall_kind,
+	&dc_ups_kind,
+	&dc_backup_kind,
+	&dc_flex_kind,
+	&dc_grid_kind,
+	&dc_outage_kind,
 	&dc_mmc_kind,
 };
 

@@ -5,65 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../models/registry.h"
-#include "../sim/runner.h"
-
-#define MAXR 512
-
-/* Records every summary row. */
-typedef struct rows {
-	dc_stat_row r[MAXR];
-	char metric[MAXR][48], entity[MAXR][48];
-	int n;
-} rows;
-
-static int g_summary(void *ctx, const dc_stat_row *r)
-{
-	rows *g = ctx;
-	if (g->n < MAXR) {
-		g->r[g->n] = *r;
-		snprintf(g->metric[g->n], 48, "%s", r->metric);
-		snprintf(g->entity[g->n], 48, "%s", r->entity);
-		g->n++;
-	}
-	return DC_OK;
-}
-
-static const dc_sink_ops g_ops = {.name = "rows", .summary = g_summary};
-
-static const dc_stat_row *find(const rows *g, const char *metric,
-			       const char *entity)
-{
-	for (int i = 0; i < g->n; i++)
-		if (!strcmp(g->metric[i], metric) &&
-		    !strcmp(g->entity[i], entity))
-			return &g->r[i];
-	ck_abort_msg("no summary row %s/%s", metric, entity);
-	return NULL;
-}
-
-static int load(const char *path, const dc_override *ov, size_t nov,
-		dc_scenario **sc, dc_err *err)
-{
-	size_t nk;
-	const dc_component_kind *const *k = dc_registry_kinds(&nk);
-	return dc_scenario_load(path, k, nk, ov, nov, sc, err);
-}
-
-static void run(const char *path, const dc_override *ov, size_t nov,
-		rows *g)
-{
-	dc_err err = DC_ERR_INIT;
-	dc_scenario *sc = NULL;
-	int rc = load(path, ov, nov, &sc, &err);
-	ck_assert_msg(rc == DC_OK, "load %s: %s", path, dc_err_text(&err));
-	dc_sink sink = {&g_ops, g};
-	dc_runner_result res;
-	rc = dc_runner_run(sc, &sink, NULL, &res, &err);
-	ck_assert_msg(rc == DC_OK, "run %s: %s", path, dc_err_text(&err));
-	dc_scenario_free(sc);
-	dc_err_free(&err);
-}
+#include "util/scen.h"
 
 /* The seed table (SEED.md, "Datacenter generations and PUE"); gen1 is
  * "2.0+": read as 2.0 .. 2.6 here. */
@@ -75,20 +17,19 @@ static const double seed_range[11][2] = {
 
 START_TEST(generations_inside_design_range)
 {
-	static rows g;
-	memset(&g, 0, sizeof g);
-	run("scenarios/generations.yaml", NULL, 0, &g);
+	static dc_rows g;
+	dc_test_run("scenarios/generations.yaml", NULL, 0, &g);
 	for (int i = 0; i < 11; i++) {
 		char ent[16];
 		snprintf(ent, sizeof ent, "gen%d", i + 1);
-		double pue = find(&g, "facility.pue_period", ent)->mean;
+		double pue = dc_test_row(&g, "facility.pue_period", ent)->mean;
 		printf("%-5s annual PUE %.4f  design %.2f-%.2f\n", ent, pue,
 		       seed_range[i][0], seed_range[i][1]);
 		ck_assert_msg(pue >= seed_range[i][0] && pue <= seed_range[i][1],
 			      "%s: annual PUE %.4f outside %.2f-%.2f", ent, pue,
 			      seed_range[i][0], seed_range[i][1]);
 		/* the year has 8760 h: the IT energy is 7.5 MW x 8760 h */
-		double e_it = find(&g, "facility.energy_it", ent)->mean;
+		double e_it = dc_test_row(&g, "facility.energy_it", ent)->mean;
 		ck_assert_double_eq_tol(e_it, 7.5 * 8760, 1e-6 * 7.5 * 8760);
 	}
 }
@@ -98,38 +39,35 @@ END_TEST
  * and the energy-weighted PUE equals energy / IT energy. */
 START_TEST(energy_balance_and_pue_floor)
 {
-	static rows g;
-	memset(&g, 0, sizeof g);
-	run("scenarios/default.yaml", NULL, 0, &g);
+	static dc_rows g;
+	dc_test_run("scenarios/default.yaml", NULL, 0, &g);
 	static const char *parts[] = {"facility.it_power", "facility.losses",
 				      "facility.misc", "facility.fans",
 				      "facility.pumps", "facility.chiller",
 				      "facility.heat_rejection"};
 	double sum = 0;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-		sum += find(&g, parts[i], "dc1")->mean;
-	double total = find(&g, "facility.power", "dc1")->mean;
+		sum += dc_test_row(&g, parts[i], "dc1")->mean;
+	double total = dc_test_row(&g, "facility.power", "dc1")->mean;
 	ck_assert_msg(fabs(total - sum) <= 1e-9 * total,
 		      "facility %.12g kW != sum of parts %.12g kW", total, sum);
-	double e_it = find(&g, "facility.energy_it", "dc1")->mean;
-	double e = find(&g, "facility.energy", "dc1")->mean;
-	double pue = find(&g, "facility.pue_period", "dc1")->mean;
+	double e_it = dc_test_row(&g, "facility.energy_it", "dc1")->mean;
+	double e = dc_test_row(&g, "facility.energy", "dc1")->mean;
+	double pue = dc_test_row(&g, "facility.pue_period", "dc1")->mean;
 	ck_assert_double_eq_tol(pue, e / e_it, 1e-12 * pue);
 	/* energy = mean power x 7 d (kW x h -> MWh) */
 	ck_assert_double_eq_tol(e, total * 168 / 1000, 1e-9 * e);
-	ck_assert_msg(find(&g, "facility.pue", "dc1")->min >= 1,
+	ck_assert_msg(dc_test_row(&g, "facility.pue", "dc1")->min >= 1,
 		      "instantaneous PUE below 1: %.6f",
-		      find(&g, "facility.pue", "dc1")->min);
+		      dc_test_row(&g, "facility.pue", "dc1")->min);
 }
 END_TEST
 
 START_TEST(energy_independent_of_output_interval)
 {
-	static rows a, b;
-	memset(&a, 0, sizeof a);
-	memset(&b, 0, sizeof b);
+	static dc_rows a, b;
 	dc_override fine[] = {{"--until", "horizon", "2 d"}};
-	run("scenarios/default.yaml", fine, 1, &a);
+	dc_test_run("scenarios/default.yaml", fine, 1, &a);
 	/* the same run sampled every day instead of every hour: the
 	 * scenario's sample_interval is not a run key we override, so use a
 	 * copy written by the test */
@@ -143,51 +81,32 @@ START_TEST(energy_independent_of_output_interval)
 			      : "sample_interval: 1 d\n", f);
 	fclose(in);
 	fclose(f);
-	setenv("DCSIM_DATA", "data", 1);
-	run("/tmp/dcsim-check-facility.yaml", fine, 1, &b);
+	dc_test_run("/tmp/dcsim-check-facility.yaml", fine, 1, &b);
 	remove("/tmp/dcsim-check-facility.yaml");
-	double ea = find(&a, "facility.energy", "dc1")->mean;
-	double eb = find(&b, "facility.energy", "dc1")->mean;
+	double ea = dc_test_row(&a, "facility.energy", "dc1")->mean;
+	double eb = dc_test_row(&b, "facility.energy", "dc1")->mean;
 	ck_assert_msg(ea == eb, "energy %.17g MWh (1 h samples) vs %.17g (1 d)",
 		      ea, eb);
-	double ma = find(&a, "facility.power", "dc1")->mean;
-	double mb = find(&b, "facility.power", "dc1")->mean;
+	double ma = dc_test_row(&a, "facility.power", "dc1")->mean;
+	double mb = dc_test_row(&b, "facility.power", "dc1")->mean;
 	ck_assert_double_eq_tol(ma, mb, 1e-9 * ma);
 }
 END_TEST
-
-static void expect_error(const char *yaml, const char *needle)
-{
-	const char *path = "/tmp/dcsim-check-facility-bad.yaml";
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(yaml, f);
-	fclose(f);
-	setenv("DCSIM_DATA", "data", 1);
-	dc_err err = DC_ERR_INIT;
-	dc_scenario *sc = NULL;
-	int rc = load(path, NULL, 0, &sc, &err);
-	ck_assert_msg(rc == DC_EINVAL, "rc %d for %s", rc, needle);
-	ck_assert_msg(strstr(dc_err_text(&err), needle),
-		      "expected '%s' in:\n%s", needle, dc_err_text(&err));
-	dc_err_free(&err);
-	remove(path);
-}
 
 #define HEAD "name: x\nhorizon: 1 d\nsite:\n  climate: chicago_il\n"
 
 START_TEST(bad_input)
 {
-	expect_error(HEAD "facility:\n  generation: gen12\n  it_capacity: 1 MW\n",
+	dc_test_rejects(HEAD "facility:\n  generation: gen12\n  it_capacity: 1 MW\n",
 		     "unknown generation 'gen12'");
-	expect_error(HEAD "facility:\n  it_capacity: -1 MW\n",
+	dc_test_rejects(HEAD "facility:\n  it_capacity: -1 MW\n",
 		     "facility.it_capacity");
-	expect_error(HEAD "facility:\n  it_capacity: 1 MW\n  cooling: immersion\n",
+	dc_test_rejects(HEAD "facility:\n  it_capacity: 1 MW\n  cooling: immersion\n",
 		     "facility.cooling");
-	expect_error(HEAD "facility:\n  it_capacity: 1 MW\nhalls:\n"
+	dc_test_rejects(HEAD "facility:\n  it_capacity: 1 MW\nhalls:\n"
 		     "  - racks: 10\n    rack_power: 200 kW\n",
 		     "above the capacity");
-	expect_error("name: x\nhorizon: 1 d\nsite:\n  climate: atlantis\n"
+	dc_test_rejects("name: x\nhorizon: 1 d\nsite:\n  climate: atlantis\n"
 		     "facility:\n  it_capacity: 1 MW\n", "atlantis");
 }
 END_TEST

@@ -1,0 +1,244 @@
+/* check_power.c - the supply side end to end: hydrogen and diesel
+ * backup through an outage, the UPS running empty, flexible capacity
+ * shedding by class, chip thermals under throttling, carbon. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/scen.h"
+
+#define REL(a, b, tol) (fabs((a) - (b)) <= (tol) * fabs(b))
+
+/* A 200 kW row, one facility, a 24 h outage from hour 6 of a 2 d run. */
+static const char *row(const char *extra)
+{
+	static char text[4096];
+	snprintf(text, sizeof text,
+		 "name: row\nhorizon: 2 d\nsample_interval: 1 h\n"
+		 "site:\n  climate: constant\n  dry_bulb: 20 C\n  wet_bulb: 12 C\n"
+		 "facility:\n  name: f\n  generation: gen10\n"
+		 "  it_capacity: 250 kW\n  physics_step: 10 min\n"
+		 "halls:\n  - name: h\n    racks: 10\n    rack_power: 20 kW\n"
+		 "    utilization: 100 %%\n"
+		 "outages:\n  - at: 6 h\n    duration: 24 h\n%s", extra);
+	return text;
+}
+
+/* Energy in = facility energy: utility + backup + battery + unserved -
+ * recharge equals the facility's integral (J, 1e-9). */
+static void check_conservation(const dc_rows *g, const char *ent)
+{
+	double facility = dc_test_row(g, "facility.energy", ent)->mean;
+	double util = dc_test_row(g, "power.energy_utility", ent)->mean;
+	double backup = dc_test_has(g, "power.energy_backup", ent)
+				? dc_test_row(g, "power.energy_backup", ent)->mean
+				: 0;
+	double batt = dc_test_has(g, "power.energy_battery", ent)
+			      ? dc_test_row(g, "power.energy_battery", ent)->mean
+			      : 0;
+	double unserved = dc_test_row(g, "power.energy_unserved", ent)->mean;
+	/* recharge is a mean power (kW) over the run: MWh = kW x h / 1000 */
+	double hours = 48;
+	double recharge = dc_test_row(g, "power.recharge", ent)->mean * hours /
+			  1e3;
+	double in = util + backup + batt + unserved - recharge;
+	ck_assert_msg(REL(in, facility, 1e-9),
+		      "sources %.12g MWh != facility %.12g MWh", in, facility);
+}
+
+START_TEST(hydrogen_backup_carries_the_outage)
+{
+	static dc_rows g;
+	dc_test_run(dc_test_write(row(
+		"ups:\n  energy: 20 kWh\n  max_power: 400 kW\n"
+		"  charge_power: 40 kW\n"
+		"backup:\n  kind: pem_fuel_cell\n  rating: 300 kW\n"
+		"  hydrogen: 1000 kg\n  pressure: 350 bar\n"
+		"grid:\n  carbon_intensity: 500 g/kWh\n")), NULL, 0, &g);
+	check_conservation(&g, "f");
+	double e_b = dc_test_row(&g, "power.energy_backup", "f")->mean; /* MWh */
+	double h2 = dc_test_row(&g, "power.hydrogen_used", "f")->mean;
+	double left = dc_test_row(&g, "power.hydrogen_left", "f")->min;
+	double water = dc_test_row(&g, "power.water_made", "f")->mean;
+	/* the backup carried the 24 h (less the UPS bridge) */
+	double p = dc_test_row(&g, "facility.power", "f")->max / 1e3; /* MW */
+	ck_assert_msg(REL(e_b, p * 24, 0.01), "backup %.4f MWh vs %.4f", e_b,
+		      p * 24);
+	/* physics.md §3.2: 53.7 g/kWh_DC at 0.70 V; a real system (BoP,
+	 * inverter) needs 55..67 g per kWh AC */
+	double g_kwh = h2 * 1e3 / (e_b * 1e3);
+	ck_assert_msg(g_kwh > 50 && g_kwh < 67, "%.2f g H2 per kWh", g_kwh);
+	/* stock never negative, mass balance */
+	ck_assert_msg(left >= 0 && REL(left, 1000 - h2, 1e-9),
+		      "left %.6f kg, used %.6f kg", left, h2);
+	/* water: 18.015 / 2.016 kg per kg of hydrogen reacted (U_f 0.95) */
+	ck_assert_msg(REL(water, h2 * 0.95 * 18.015 / 2.016, 1e-3),
+		      "water %.3f kg from %.3f kg H2", water, h2);
+	ck_assert_double_eq(dc_test_row(&g, "carbon.onsite", "f")->mean, 0);
+	ck_assert_double_eq(dc_test_row(&g, "power.energy_unserved", "f")->mean, 0);
+	ck_assert_msg(dc_test_row(&g, "power.load_dropped_at", "f")->n == 0,
+		      "load dropped with a full hydrogen tank");
+	/* grid carbon only for the utility energy */
+	double util = dc_test_row(&g, "power.energy_utility", "f")->mean;
+	ck_assert_msg(REL(dc_test_row(&g, "carbon.operational", "f")->mean,
+			  util * 1e3 * 0.5, 1e-9), "operational carbon");
+}
+END_TEST
+
+START_TEST(diesel_burns_and_emits)
+{
+	static dc_rows g;
+	dc_test_run(dc_test_write(row(
+		"ups:\n  energy: 20 kWh\n  max_power: 400 kW\n"
+		"  charge_power: 40 kW\n"
+		"backup:\n  kind: diesel\n  rating: 300 kW\n  tank: 2000 L\n")),
+		NULL, 0, &g);
+	check_conservation(&g, "f");
+	double litres = dc_test_row(&g, "power.diesel_used", "f")->mean;
+	double co2 = dc_test_row(&g, "carbon.onsite", "f")->mean;
+	ck_assert_msg(REL(co2, 2.68 * litres, 1e-9), "CO2 %.3f kg for %.3f L",
+		      co2, litres);
+	/* fuel curve (§3.3): at load fraction x, L/h = kW_rated (a + b x) */
+	double p = dc_test_row(&g, "facility.power", "f")->max; /* kW */
+	double x = p / 300;
+	double expect = 300 * (0.019306 + 0.249837 * x) * 24;
+	ck_assert_msg(REL(litres, expect, 0.01), "%.2f L vs %.2f", litres,
+		      expect);
+	ck_assert_msg(dc_test_row(&g, "power.diesel_left", "f")->min >= 0,
+		      "negative fuel");
+}
+END_TEST
+
+START_TEST(empty_battery_drops_load)
+{
+	static dc_rows g;
+	/* no backup: a 10 kWh battery carries ~216 kW for ~2.7 min */
+	dc_test_run(dc_test_write(row(
+		"ups:\n  energy: 10 kWh\n  max_power: 400 kW\n"
+		"  charge_power: 40 kW\n  efficiency: 100 %\n")), NULL, 0, &g);
+	double drop = dc_test_row(&g, "power.load_dropped_at", "f")->mean;
+	double p = dc_test_row(&g, "facility.power", "f")->max; /* kW */
+	double t_empty = 6 + 10 / p;   /* hours: E / P after the outage */
+	ck_assert_msg(drop >= 6 && drop <= t_empty + 1.0 / 3600 + 1e-9,
+		      "load dropped at %.5f h, battery empty at %.5f h", drop,
+		      t_empty);
+	ck_assert_msg(dc_test_row(&g, "power.energy_unserved", "f")->mean > 0,
+		      "no unserved energy reported");
+	check_conservation(&g, "f");
+}
+END_TEST
+
+START_TEST(flex_sheds_by_class_within_the_deadline)
+{
+	static dc_rows base, g;
+	dc_override no_outage[] = {{"--until", "horizon", "60 h"}};
+	dc_test_run("scenarios/gen11-ai-hall.yaml", no_outage, 1, &base);
+	dc_test_run("scenarios/gen11-ai-hall.yaml", NULL, 0, &g);
+	ck_assert_double_eq(dc_test_row(&g, "flex.deadline_met", "hall9")->mean, 1);
+	/* the critical (non-redundant) hall is untouched: same mean power
+	 * with and without the outage */
+	double crit = dc_test_row(&g, "hall.it_power", "critical")->mean;
+	double crit0 = dc_test_row(&base, "hall.it_power", "critical")->mean;
+	ck_assert_msg(REL(crit, crit0, 1e-9), "critical %.6f vs %.6f kW", crit,
+		      crit0);
+	/* the training hall (software-redundant) was off for the 6 h: its
+	 * energy fell by about 6 h x its power (shutting takes 5 s) */
+	double tr = dc_test_row(&g, "hall.it_power", "training")->mean * 168;
+	double tr0 = dc_test_row(&base, "hall.it_power", "training")->mean * 168;
+	double lost = tr0 - tr;     /* kWh */
+	double p_tr = dc_test_row(&base, "hall.it_power", "training")->mean;
+	ck_assert_msg(REL(lost, p_tr * 6, 0.01), "training lost %.1f kWh vs "
+		      "%.1f", lost, p_tr * 6);
+	ck_assert_double_eq(dc_test_row(&g, "power.energy_unserved", "hall9")->mean,
+			    0);
+	/* V-12: 4 x 3 MW feeds: one lost leaves 9 MW */
+	ck_assert_msg(dc_test_row(&g, "power.utility", "hall9")->max <= 12e3 + 1e-6,
+		      "utility above 12 MW");
+}
+END_TEST
+
+START_TEST(throttling_holds_the_junction)
+{
+	static dc_rows g;
+	/* H100 on air at a 50 C inlet: 50 + 0.06 x 700 = 92 C > 87 C */
+	dc_test_run(dc_test_write(
+		"name: hot\nhorizon: 1 d\nsample_interval: 1 h\n"
+		"site:\n  climate: constant\n  dry_bulb: 30 C\n  wet_bulb: 20 C\n"
+		"facility:\n  it_capacity: 1 MW\n  physics_step: 1 min\n"
+		"halls:\n  - name: hot\n    racks: 10\n    rack_power: 10.2 kW\n"
+		"    gpu: h100\n    gpus_per_rack: 8\n    utilization: 100 %\n"
+		"    cooling: air\n    supply_temperature: 50 C\n"
+		"  - name: cool\n    racks: 10\n    rack_power: 10.2 kW\n"
+		"    gpu: h100\n    gpus_per_rack: 8\n    utilization: 100 %\n"
+		"    cooling: cold_plate\n    supply_temperature: 30 C\n"),
+		NULL, 0, &g);
+	const dc_stat_row *tj = dc_test_row(&g, "hall.junction_temperature", "hot");
+	ck_assert_msg(tj->max <= 87 + 1e-6, "hot junction max %.6f C > 87 C",
+		      tj->max);
+	ck_assert_msg(tj->max > 86.9, "hot junction %.4f C: not at the limit",
+		      tj->max);
+	double thr = dc_test_row(&g, "hall.throttled_gpu_hours", "hot")->mean;
+	ck_assert_msg(thr > 0.95 * 80 * 24 && thr <= 80 * 24 + 1e-9,
+		      "throttled %.2f GPU-hours of %d", thr, 80 * 24);
+	ck_assert_double_eq(
+		dc_test_row(&g, "hall.throttled_gpu_hours", "cool")->mean, 0);
+	ck_assert_msg(dc_test_row(&g, "hall.gpu_clock", "hot")->mean < 100,
+		      "hot hall ran at full clock");
+	/* never above shutdown */
+	ck_assert_msg(dc_test_row(&g, "hall.junction_temperature", "cool")->max
+			      < 92, "cool hall above shutdown");
+}
+END_TEST
+
+#define HEAD "name: x\nhorizon: 1 d\nsite:\n  climate: constant\n" \
+	     "facility:\n  it_capacity: 1 MW\n"
+
+START_TEST(bad_input)
+{
+	dc_test_rejects(HEAD "backup:\n  kind: pem_fuel_cell\n  rating: 1 MW\n",
+			"hydrogen");
+	dc_test_rejects(HEAD "backup:\n  kind: steam\n  rating: 1 MW\n",
+			"backup.kind");
+	dc_test_rejects(HEAD "ups:\n  energy: -5 kWh\n  max_power: 1 MW\n"
+			"  charge_power: 1 kW\n", "ups.energy");
+	dc_test_rejects(HEAD "outages:\n  - at: 1 h\n", "duration");
+	dc_test_rejects(HEAD "halls:\n  - racks: 2\n    rack_power: 5 kW\n"
+			"    gpu: h100\n    gpus_per_rack: 8\n", "rack_power");
+	dc_test_rejects(HEAD "halls:\n  - racks: 2\n    rack_power: 50 kW\n"
+			"    gpu: b300\n    gpus_per_rack: 8\n", "unknown accelerator");
+	dc_test_rejects(HEAD "flex:\n  feeds: 2\n  needed: 3\n"
+			"  feed_rating: 1 MW\n", "needed");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("power");
+	struct { const char *name; const TTest *t; } tc[] = {
+		{"hydrogen_backup_carries_the_outage",
+		 hydrogen_backup_carries_the_outage},
+		{"diesel_burns_and_emits", diesel_burns_and_emits},
+		{"empty_battery_drops_load", empty_battery_drops_load},
+		{"flex_sheds_by_class_within_the_deadline",
+		 flex_sheds_by_class_within_the_deadline},
+		{"throttling_holds_the_junction", throttling_holds_the_junction},
+		{"bad_input", bad_input},
+	};
+	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
+		TCase *c = tcase_create(tc[i].name);
+		tcase_set_timeout(c, 300);
+		tcase_add_test(c, tc[i].t);
+		suite_add_tcase(s, c);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
