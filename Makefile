@@ -113,11 +113,12 @@ sanitize:
 valgrind: $(TEST_BIN)
 	@VALGRIND=1 sh tests/run_units.sh $(BUILD) $(TEST_BIN)
 
-bench: $(BUILD)/bench/hold $(DCSIM)
+bench: $(BUILD)/bench/hold $(BUILD)/bench/campus $(DCSIM)
 	@mkdir -p bench/results
 	$(BUILD)/bench/hold bench/results/hold.csv
+	$(BUILD)/bench/campus scenarios/campus.yaml bench/results/campus.csv
 
-$(BUILD)/bench/hold: $(BUILD)/bench/hold.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(OPT) $(LDSAN) $(LDFLAGS) -o $@ $< $(LIB) $(DEPLIBS)
 
 install: $(DCSIM)

@@ -145,6 +145,11 @@ const char *dc_hall_facility(const dc_hall *h)
 	return dc_hall_cfg_facility(&h->cfg);
 }
 
+double dc_hall_cfg_racks(const void *cfgp)
+{
+	return (double)((const hall_cfg *)cfgp)->racks;
+}
+
 double dc_hall_cfg_peak(const void *cfgp)
 {
 	const hall_cfg *c = cfgp;

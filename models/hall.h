@@ -56,8 +56,10 @@ double dc_hall_peak(const dc_hall *h);
 /* The hall's name (its entity in metrics). */
 const char *dc_hall_name(const dc_hall *h);
 
-/* Peak IT power from a hall's configuration (for scenario checks). */
+/* Peak IT power and racks from a hall's configuration (for scenario
+ * checks and tools). */
 double dc_hall_cfg_peak(const void *cfg);
+double dc_hall_cfg_racks(const void *cfg);
 
 /* Name of the facility a hall (or a hall's configuration) belongs to; ""
  * when the scenario has a single facility. */
