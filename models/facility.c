@@ -469,7 +469,7 @@ enum { M_PUE = N_LEVELS, M_TDB, M_TWB, M_PUE_PERIOD, M_WUE_PERIOD, M_E_IT,
        M_SUPPLY, M_SOC = M_SUPPLY + N_SLEVELS, M_H2, M_FUEL, M_LOST,
        M_SHED, M_E_UTIL, M_E_BACKUP, M_E_BATT, M_E_UNSERVED, M_H2_USED,
        M_FUEL_USED, M_CO2_SITE, M_NOX, M_WATER_MADE, M_FIRST_DROP,
-       M_CARBON_OP, M_CARBON_EMB, M_CAPPED_H, M_SHED_E, M_DEADLINE,
+       M_CARBON_OP, M_CARBON_EMB, M_DIESEL_EQ, M_CO2_AVOIDED, M_CAPPED_H, M_SHED_E, M_DEADLINE,
        M_STRANDED, M_COUNT };
 
 typedef struct facility {
@@ -615,6 +615,12 @@ static const mdef supply_more[] = {
 	 DC_METRIC_OBS, NEED_PEM},
 	{M_FIRST_DROP, "power.load_dropped_at", "h",
 	 "when load was first dropped (absent: never)", DC_METRIC_OBS, NEED_ANY},
+	{M_DIESEL_EQ, "power.diesel_equivalent", "L",
+	 "diesel a generator of the same rating would have burnt",
+	 DC_METRIC_OBS, NEED_PEM},
+	{M_CO2_AVOIDED, "carbon.avoided", "kg",
+	 "on-site CO2 the fuel cells avoided against that diesel (2.68 kg/L)",
+	 DC_METRIC_OBS, NEED_PEM},
 	{M_CARBON_OP, "carbon.operational", "kg",
 	 "grid emissions of the utility energy", DC_METRIC_OBS, NEED_GRID},
 	{M_CARBON_EMB, "carbon.embodied", "kg",
@@ -713,6 +719,7 @@ static void supply_add(facility *f, const dc_supply_out *o, double dt)
 	f->se.nox_kg += o->nox_kg;
 	f->se.water_kg += o->water_kg;
 	f->se.carbon_kg += o->carbon_kg;
+	f->se.diesel_equiv_L += o->diesel_equiv_L;
 }
 
 /* The power state after the piece: supply levels and load dropping. */
@@ -962,6 +969,8 @@ static void report_supply(facility *f, dc_time now)
 	if (!isnan(f->first_drop))
 		obs(f, M_FIRST_DROP, now, f->first_drop);
 	obs(f, M_CARBON_OP, now, f->se.carbon_kg);
+	obs(f, M_DIESEL_EQ, now, f->se.diesel_equiv_L * 1e-3);
+	obs(f, M_CO2_AVOIDED, now, DC_DIESEL_CO2 * f->se.diesel_equiv_L);
 	double hours = dc_time_to_s(now - (f->warmup < now ? f->warmup : now)) /
 		       3600.0;
 	obs(f, M_CARBON_EMB, now,

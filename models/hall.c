@@ -41,6 +41,7 @@ typedef struct hall_cfg {
 	double supply;         /* K: inlet air or facility water supply */
 	double r_th;           /* K/W override, 0 = the kind's default */
 	const dc_gpu_spec *spec;
+	char *envelope;        /* ASHRAE class the supply must respect */
 	int cls;               /* dc_flex_class */
 	int priority;          /* 0 low, 1 high (POLCA) */
 } hall_cfg;
@@ -99,6 +100,8 @@ static const dc_param hall_params[] = {
 	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 273.15, .max = 273.15 + 60,
 	 .off = F(supply),
 	 .help = "inlet air (air) or facility water supply (liquid kinds)"},
+	{.key = "envelope", .type = DC_PT_STR, .off = F(envelope),
+	 .help = "ASHRAE class of the supply (A1-A4, W17-W45, W+); default A2 for air, W45 for liquid (LBNL 2024 Table 4.3)"},
 	{.key = "class", .type = DC_PT_ENUM, .def = "non_redundant",
 	 .choices = classes, .off = F(cls),
 	 .help = "power-loss class: may be shut (software_redundant), capped, or neither"},
@@ -188,11 +191,41 @@ static int resolve_gpu(hall_cfg *c, const dc_scenario *sc, const char *path,
 	return DC_OK;
 }
 
+/* The supply temperature against its ASHRAE envelope (physics.md §2.5):
+ * outside the allowable range is an error, outside the recommended one a
+ * warning. */
+static int check_envelope(const hall_cfg *c, const dc_scenario *sc,
+			  const char *path, dc_err *err)
+{
+	const char *cls = c->envelope && *c->envelope
+				  ? c->envelope
+				  : c->cooling == DC_COOL_AIR ? "A2" : "W45";
+	char key[160];
+	int allow = 1, rec = 1;
+	snprintf(key, sizeof key, "%s.envelope", path);
+	if (dc_ashrae_check(cls, c->supply, &allow, &rec, NULL))
+		return dc_err_key(err, DC_EINVAL, sc->file, key,
+				  "unknown ASHRAE class '%s' (A1-A4, W17, W27, "
+				  "W32, W40, W45, W+)", cls);
+	snprintf(key, sizeof key, "%s.supply_temperature", path);
+	if (!allow)
+		return dc_err_key(err, DC_EINVAL, sc->file, key,
+				  "%.1f C is outside the allowable range of "
+				  "ASHRAE %s", c->supply - 273.15, cls);
+	if (!rec)
+		dc_err_warn(err, "%s: %s: %.1f C is outside the recommended "
+			    "range of ASHRAE %s", sc->file, key,
+			    c->supply - 273.15, cls);
+	return DC_OK;
+}
+
 static int hall_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 			const char *path, dc_err *err)
 {
 	hall_cfg *c = cfgp;
 	int rc = resolve_gpu(c, sc, path, err);
+	if (!rc && c->spec)
+		rc = check_envelope(c, sc, path, err);
 	if (rc || c->profile != PROFILE_SERIES)
 		return rc;
 	if (!c->series || !c->series[0])
@@ -348,7 +381,8 @@ double dc_hall_step(dc_hall *h, dc_time t, dc_time span)
 	if (dt > 0 && dc_gpu_group_step(&h->grp, gpu_demand(h, u),
 					h->chip.t_base, dt, &o) == DC_OK) {
 		dc_metrics_obs(h->m, h->mid[M_TJ], t, h->grp.t_j);
-		dc_metrics_level(h->m, h->mid[M_CLOCK], t, o.phi);
+		/* the clock: the power-control ceiling times thermal throttling */
+		dc_metrics_level(h->m, h->mid[M_CLOCK], t, o.phi * h->cap_phi);
 	}
 	/* the group's exact energy over the span, shared by racks that are on */
 	double gpu = dt > 0 ? (1 - h->shed) * (h->grp.energy - e0) / dt : 0;

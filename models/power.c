@@ -369,6 +369,12 @@ static int backup_step(dc_supply *s, double demand, double dt, double *e,
 		*e = st.e_delivered_J;
 		o->h2_kg += st.h2_kg;
 		o->water_kg += st.water_kg;
+		/* the same energy from a diesel set of the same rating, at the
+		 * same mean load, on the §3.3 fuel curve */
+		double kw = s->pem.rating_W / 1e3, x = *e / dt / s->pem.rating_W;
+		if (*e > 0)
+			o->diesel_equiv_L += kw * (DC_DIESEL_A + DC_DIESEL_B * x) *
+					     dt / 3600.0;
 	} else if (s->kind == DC_BACKUP_DIESEL) {
 		dc_diesel_step st;
 		if (demand <= 0 && s->diesel.state != DC_BK_EMPTY) {

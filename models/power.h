@@ -31,6 +31,8 @@ typedef struct dc_supply_out {
 	double unserved;     /* demand nobody could supply */
 	double h2_kg, fuel_L, co2_kg, nox_kg, water_kg; /* used or made */
 	double carbon_kg;    /* grid emissions of the utility energy */
+	double diesel_equiv_L; /* PEM: diesel a set of the same rating would
+				  have burnt for the same energy (§3.3) */
 } dc_supply_out;
 
 /* The supply of a facility from the world's sections (any may be absent:

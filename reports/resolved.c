@@ -37,13 +37,24 @@ int dc_resolved_section(FILE *f, const dc_pset *set, const void *cfg,
 		indent = 0;
 	for (size_t i = 0; i < set->n && !rc; i++) {
 		const dc_param *p = &set->params[i];
+		dc_src from = src ? src[i] : DC_SRC_DEFAULT;
+		/* an optional value nobody gave has no text to write back: say
+		 * so in a comment, so the file reads back the same */
+		if (!p->def && !(p->flags & DC_PF_REQUIRED) &&
+		    from == DC_SRC_DEFAULT) {
+			if (fprintf(f, "%*s# %s: not given  # default\n", indent,
+				    "", p->key) < 0)
+				rc = dc_err_msg(err, DC_EIO, "%s%s%s: write failed",
+						sec, dot, p->key);
+			continue;
+		}
 		int len = format_value(p, cfg, stack, sizeof stack, &val);
 		if (len < 0)
 			rc = dc_err_msg(err, len == DC_ENOMEM ? DC_ENOMEM : DC_EINVAL,
 					"%s%s%s: cannot format the value: %s",
 					sec, dot, p->key, dc_strerror(len));
 		else if (fprintf(f, "%*s%s: %s  # %s\n", indent, "", p->key, val,
-				 dc_src_name(src ? src[i] : DC_SRC_DEFAULT)) < 0)
+				 dc_src_name(from)) < 0)
 			rc = dc_err_msg(err, DC_EIO, "%s%s%s: write failed", sec,
 					dot, p->key);
 		if (val != stack)

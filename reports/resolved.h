@@ -13,7 +13,10 @@
  * where value is dc_param_format of the parameter in CFG (so the text reads
  * back through dc_params_read to the same value) and provenance is
  * dc_src_name(src[i]) ("default", "scenario", ...; "default" for all when
- * SRC is NULL).  The section's own "section:" line is the caller's to
+ * SRC is NULL).  An optional parameter without a default that nobody gave
+ * is written as a comment, "# key: not given  # default", so that the file
+ * reads back to the same configuration.  The section's own "section:" line
+ * is the caller's to
  * write.  F stays owned by the caller and is not closed or flushed.
  * Returns DC_OK; DC_EINVAL if a value cannot be formatted (a table or
  * config bug) or DC_EIO if writing fails, with a message in ERR naming the

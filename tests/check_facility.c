@@ -3,6 +3,7 @@
  * PUE >= 1, energy independent of the output interval, scenario errors. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/scen.h"
@@ -93,6 +94,43 @@ START_TEST(energy_independent_of_output_interval)
 }
 END_TEST
 
+
+/* A utilization series: with a linear power curve (idle 0, r = 1), hourly
+ * linear interpolation and 15-min steps, the day's IT energy is P_max x
+ * the trapezoid sum of the series, read here straight from the file. */
+START_TEST(utilization_series)
+{
+	static dc_rows g;
+	FILE *f = fopen("data/series/example_utilization.csv", "r");
+	ck_assert_ptr_nonnull(f);
+	char line[256];
+	double u[48];
+	int n = 0;
+	while (fgets(line, sizeof line, f) && n < 48) {
+		int h;
+		double v;
+		if (line[0] != '#' && sscanf(line, "%d,%lf", &h, &v) == 2)
+			u[n++] = v;
+	}
+	fclose(f);
+	ck_assert_int_eq(n, 24);
+	double sum = 0;
+	for (int h = 0; h < 24; h++)
+		sum += (u[h] + u[(h + 1) % 24]) / 2; /* hour-hours */
+	dc_test_run(dc_test_write(
+		"name: s\nhorizon: 1 d\nsample_interval: 1 h\n"
+		"site:\n  climate: constant\n"
+		"facility:\n  name: f\n  it_capacity: 1 MW\n  physics_step: 15 min\n"
+		"halls:\n  - name: h\n    racks: 10\n    rack_power: 100 kW\n"
+		"    idle_fraction: 0 %\n    curve_exponent: 1\n"
+		"    profile: series\n    series: example_utilization\n"),
+		NULL, 0, &g);
+	double mwh = dc_test_row(&g, "facility.energy_it", "f")->mean;
+	ck_assert_msg(fabs(mwh - 1.0 * sum) < 1e-9 * mwh,
+		      "IT energy %.12g MWh vs %.12g", mwh, sum);
+}
+END_TEST
+
 #define HEAD "name: x\nhorizon: 1 d\nsite:\n  climate: chicago_il\n"
 
 START_TEST(bad_input)
@@ -120,6 +158,7 @@ static Suite *suite(void)
 		{"energy_balance_and_pue_floor", energy_balance_and_pue_floor},
 		{"energy_independent_of_output_interval",
 		 energy_independent_of_output_interval},
+		{"utilization_series", utilization_series},
 		{"bad_input", bad_input},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {

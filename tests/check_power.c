@@ -161,14 +161,16 @@ END_TEST
 START_TEST(throttling_holds_the_junction)
 {
 	static dc_rows g;
-	/* H100 on air at a 50 C inlet: 50 + 0.06 x 700 = 92 C > 87 C */
+	/* H100 on air at a 40 C inlet (ASHRAE A3 allowable) behind a poor
+	 * heatsink: 40 + 0.09 x 700 = 103 C > 87 C */
 	dc_test_run(dc_test_write(
 		"name: hot\nhorizon: 1 d\nsample_interval: 1 h\n"
 		"site:\n  climate: constant\n  dry_bulb: 30 C\n  wet_bulb: 20 C\n"
 		"facility:\n  it_capacity: 1 MW\n  physics_step: 1 min\n"
 		"halls:\n  - name: hot\n    racks: 10\n    rack_power: 10.2 kW\n"
 		"    gpu: h100\n    gpus_per_rack: 8\n    utilization: 100 %\n"
-		"    cooling: air\n    supply_temperature: 50 C\n"
+		"    cooling: air\n    supply_temperature: 40 C\n"
+		"    envelope: A3\n    thermal_resistance: 0.09 K/W\n"
 		"  - name: cool\n    racks: 10\n    rack_power: 10.2 kW\n"
 		"    gpu: h100\n    gpus_per_rack: 8\n    utilization: 100 %\n"
 		"    cooling: cold_plate\n    supply_temperature: 30 C\n"),
@@ -191,6 +193,101 @@ START_TEST(throttling_holds_the_junction)
 }
 END_TEST
 
+
+/* A shed at an instant that is no physics step (3 h 17 min) and a restore
+ * 2 h later: the shed hall's energy is exact to rounding. */
+START_TEST(energy_exact_across_a_shed)
+{
+	static dc_rows g;
+	dc_test_run(dc_test_write(
+		"name: shed\nhorizon: 24 h\nsample_interval: 1 h\n"
+		"site:\n  climate: constant\n  dry_bulb: 20 C\n  wet_bulb: 12 C\n"
+		"facility:\n  name: f\n  generation: gen10\n  it_capacity: 2 MW\n"
+		"  physics_step: 15 min\n"
+		"halls:\n  - name: sr\n    racks: 10\n    rack_power: 50 kW\n"
+		"    idle_fraction: 0 %\n    curve_exponent: 1\n"
+		"    utilization: 100 %\n    class: software_redundant\n"
+		"  - name: nr\n    racks: 10\n    rack_power: 50 kW\n"
+		"    utilization: 100 %\n"
+		"ups:\n  energy: 100 kWh\n  max_power: 2 MW\n  charge_power: 100 kW\n"
+		"flex:\n  feeds: 2\n  needed: 1\n  feed_rating: 600 kW\n"
+		"  ride_through: 5 min\n"
+		"outages:\n  - at: 197 min\n    duration: 2 h\n    feeds: 1\n"),
+		NULL, 0, &g);
+	/* 500 kW for 24 h less the 2 h minus the 5 s it took to shut */
+	double kwh = dc_test_row(&g, "hall.it_power", "sr")->mean * 24;
+	double expect = 500 * (24 - 2 + 5.0 / 3600);
+	ck_assert_msg(REL(kwh, expect, 1e-12), "shed hall %.12g kWh vs %.12g",
+		      kwh, expect);
+	ck_assert_double_eq(dc_test_row(&g, "hall.it_power", "nr")->min,
+			    dc_test_row(&g, "hall.it_power", "nr")->max);
+	ck_assert_double_eq(dc_test_row(&g, "flex.deadline_met", "f")->mean, 1);
+}
+END_TEST
+
+static const char *stochastic(const char *seed)
+{
+	static char text[2048];
+	snprintf(text, sizeof text,
+		 "name: st\nseed: %s\nhorizon: 2000 h\nsample_interval: 1 d\n"
+		 "site:\n  climate: constant\n"
+		 "facility:\n  name: f\n  it_capacity: 1 MW\n  physics_step: 1 h\n"
+		 "  outage_step: 10 min\n"
+		 "halls:\n  - racks: 10\n    rack_power: 50 kW\n"
+		 "ups:\n  energy: 100 kWh\n  max_power: 2 MW\n  charge_power: 100 kW\n"
+		 "backup:\n  kind: diesel\n  rating: 1 MW\n  tank: 100000 L\n"
+		 "outages:\n  - mtbf: 100 h\n    mttr: 10 h\n", seed);
+	return text;
+}
+
+START_TEST(stochastic_outages)
+{
+	static dc_rows a, b, c;
+	dc_test_run(dc_test_write(stochastic("5")), NULL, 0, &a);
+	dc_test_run(dc_test_write(stochastic("5")), NULL, 0, &b);
+	dc_test_run(dc_test_write(stochastic("6")), NULL, 0, &c);
+	double la = dc_test_row(&a, "power.feeds_lost", "f")->mean;
+	double lb = dc_test_row(&b, "power.feeds_lost", "f")->mean;
+	double lc = dc_test_row(&c, "power.feeds_lost", "f")->mean;
+	ck_assert_msg(la == lb, "same seed, %.17g vs %.17g", la, lb);
+	ck_assert_msg(la != lc, "seeds 5 and 6 gave the same outages");
+	/* unavailability MTTR / (MTBF + MTTR) = 1/11; about 18 cycles in
+	 * 2000 h: allow a wide band */
+	ck_assert_msg(la > 0.02 && la < 0.25, "down %.3f of the time", la);
+	ck_assert_msg(dc_test_row(&a, "power.diesel_used", "f")->mean > 0,
+		      "the generator never ran");
+}
+END_TEST
+
+START_TEST(polca_caps_low_priority_first)
+{
+	static dc_rows g;
+	/* IT 85 % of 1 MW: above t1 = 80 %, below t2 = 90 %: only the
+	 * low-priority hall is capped */
+	dc_test_run(dc_test_write(
+		"name: polca\nhorizon: 1 d\nsample_interval: 1 h\n"
+		"site:\n  climate: constant\n"
+		"facility:\n  name: f\n  it_capacity: 1 MW\n  physics_step: 5 min\n"
+		"  polca: true\n"
+		"halls:\n  - name: low\n    racks: 5\n    rack_power: 85 kW\n"
+		"    gpu: h100\n    gpus_per_rack: 8\n    cooling: cold_plate\n"
+		"    supply_temperature: 30 C\n    utilization: 100 %\n"
+		"    priority: low\n"
+		"  - name: high\n    racks: 5\n    rack_power: 85 kW\n"
+		"    gpu: h100\n    gpus_per_rack: 8\n    cooling: cold_plate\n"
+		"    supply_temperature: 30 C\n    utilization: 100 %\n"
+		"flex:\n  feeds: 2\n  needed: 1\n  feed_rating: 1 MW\n"
+		"  polca_t1: 80 %\n  polca_t2: 90 %\n  polca_hysteresis: 5 %\n"),
+		NULL, 0, &g);
+	double low = dc_test_row(&g, "hall.gpu_clock", "low")->mean;
+	double high = dc_test_row(&g, "hall.gpu_clock", "high")->mean;
+	ck_assert_msg(low < 100 && high == 100, "clocks low %.2f %%, high %.2f %%",
+		      low, high);
+	ck_assert_msg(dc_test_row(&g, "flex.capped_gpu_hours", "f")->mean > 0,
+		      "no capped GPU-hours");
+}
+END_TEST
+
 #define HEAD "name: x\nhorizon: 1 d\nsite:\n  climate: constant\n" \
 	     "facility:\n  it_capacity: 1 MW\n"
 
@@ -207,6 +304,9 @@ START_TEST(bad_input)
 			"    gpu: h100\n    gpus_per_rack: 8\n", "rack_power");
 	dc_test_rejects(HEAD "halls:\n  - racks: 2\n    rack_power: 50 kW\n"
 			"    gpu: b300\n    gpus_per_rack: 8\n", "unknown accelerator");
+	dc_test_rejects(HEAD "halls:\n  - racks: 2\n    rack_power: 50 kW\n"
+			"    gpu: h100\n    gpus_per_rack: 8\n"
+			"    supply_temperature: 50 C\n", "allowable range of ASHRAE A2");
 	dc_test_rejects(HEAD "flex:\n  feeds: 2\n  needed: 3\n"
 			"  feed_rating: 1 MW\n", "needed");
 }
@@ -223,6 +323,9 @@ static Suite *suite(void)
 		{"flex_sheds_by_class_within_the_deadline",
 		 flex_sheds_by_class_within_the_deadline},
 		{"throttling_holds_the_junction", throttling_holds_the_junction},
+		{"energy_exact_across_a_shed", energy_exact_across_a_shed},
+		{"stochastic_outages", stochastic_outages},
+		{"polca_caps_low_priority_first", polca_caps_low_priority_first},
 		{"bad_input", bad_input},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {

@@ -110,6 +110,16 @@ expect_status 74 "report with an unreadable samples.csv" "$dcsim" report "$tmp/c
 # the default scenario (a small datacenter) runs and reports a PUE
 expect_status 0 "default scenario" "$dcsim" run scenarios/default.yaml -q --until "2 d" --out "$tmp/dflt"
 grep -q '"facility.pue_period"' "$tmp/dflt/summary.csv" && ok || bad "default run has no facility.pue_period"
+# every value of the resolved scenario says where it came from
+if grep -vE '^ *(#|-$|[a-z_]+:$)' "$tmp/dflt/scenario.resolved.yaml" |
+	grep -vE '# (scenario|default|catalog|cli|calibration)$' >"$tmp/noprov"; then
+	bad "resolved values without provenance:"; head -5 "$tmp/noprov"
+else ok; fi
+grep -q 'ups_a: .*# catalog' "$tmp/dflt/scenario.resolved.yaml" && ok ||
+	bad "generation values not marked as catalog"
+cp "$tmp/dflt/scenario.resolved.yaml" "$tmp/dflt-resolved.yaml"
+DCSIM_DATA="$root/data" expect_status 0 "resolved default scenario validates" \
+	"$dcsim" validate "$tmp/dflt-resolved.yaml"
 
 # 4. determinism: same scenario and seed -> identical bytes
 run --out "$tmp/d1" --seed 11 && run --out "$tmp/d2" --seed 11 &&
