@@ -595,6 +595,16 @@ static int chart_one(charts_sink *s, size_t k)
 	return job_start(s, k);
 }
 
+/* A time series needs two points in some run: a quantity reported once
+ * per run (a total) is in the summary, not worth a chart. */
+static int ser_plottable(const series *x)
+{
+	for (int r = 0; r < x->nruns; r++)
+		if (x->runs[r].n >= 2)
+			return 1;
+	return 0;
+}
+
 static int ch_close(void *ctx)
 {
 	charts_sink *s = ctx;
@@ -605,7 +615,7 @@ static int ch_close(void *ctx)
 	}
 	s->closed = 1;
 	for (size_t k = 0; k < s->nser && rc == DC_OK; k++) {
-		if (s->ser[k].npts)
+		if (ser_plottable(&s->ser[k]))
 			rc = chart_one(s, k);
 	}
 	while (s->njobs)

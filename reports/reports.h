@@ -34,7 +34,8 @@ int dc_sink_db_open(const char *path, dc_sink *out, dc_err *err);
 int dc_sink_csv_open(const char *dir, dc_sink *out, dc_err *err);
 
 /* Chart sink: keeps the samples in memory; at close writes, for each
- * (metric, entity) with samples, DIR/<name>.csv (t, one column per run),
+ * (metric, entity) with samples at two or more times in some run (a
+ * once-per-run total is left to the summary), DIR/<name>.csv (t, one column per run),
  * DIR/<name>.gp (a gnuplot script: `gnuplot -c <name>.gp <name>.csv
  * <name>.png`, noenhanced, axis labels with units) and runs gnuplot to
  * make DIR/<name>.png.  <name> is the metric, plus "-<entity>" when the
