@@ -18,19 +18,6 @@
  * goes through pow() and may land an ulp or so above its target. */
 #define MET_RTOL 1e-12
 
-static int fail(dc_err *err, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(dc_err *err, int rc, const char *fmt, ...)
-{
-	if (!err)
-		return rc;
-	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return dc_err_msg(err, rc, "%s", buf);
-}
 
 static int pos_finite(double v) { return isfinite(v) && v > 0; }
 static int nonneg_finite(double v) { return isfinite(v) && v >= 0; }
@@ -41,10 +28,10 @@ int dc_flex_capacity_of(int64_t x, int64_t y, double r_u,
 			dc_flex_capacity *out, dc_err *err)
 {
 	if (y < 1 || y > x)
-		return fail(err, DC_EINVAL, "flex: need 1 <= y <= x, got "
+		return dc_err_msg(err, DC_EINVAL, "flex: need 1 <= y <= x, got "
 			    "%lldN/%lld", (long long)x, (long long)y);
 	if (!pos_finite(r_u))
-		return fail(err, DC_EINVAL, "flex: feed rating %g W must be "
+		return dc_err_msg(err, DC_EINVAL, "flex: feed rating %g W must be "
 			    "> 0", r_u);
 	out->p_conv = (double)y * r_u;
 	out->p_flex = (double)x * r_u;
@@ -59,7 +46,7 @@ int dc_flex_after_loss(int64_t x, double r_u, int64_t k, double p_draw,
 {
 	if (x < 1 || k < 0 || k > x || !pos_finite(r_u) ||
 	    !nonneg_finite(p_draw))
-		return fail(err, DC_EINVAL, "flex: bad feed loss (x %lld, k "
+		return dc_err_msg(err, DC_EINVAL, "flex: bad feed loss (x %lld, k "
 			    "%lld, R_u %g W, draw %g W)", (long long)x,
 			    (long long)k, r_u, p_draw);
 	double cap = (double)(x - k) * r_u;
@@ -75,7 +62,7 @@ int dc_flex_guaranteed(double p_total, double p_flex, double *guaranteed,
 {
 	if (!nonneg_finite(p_total) || !nonneg_finite(p_flex) ||
 	    p_flex > p_total)
-		return fail(err, DC_EINVAL, "flex: need 0 <= flexible (%g W) "
+		return dc_err_msg(err, DC_EINVAL, "flex: need 0 <= flexible (%g W) "
 			    "<= total (%g W)", p_flex, p_total);
 	*guaranteed = p_total - p_flex;
 	return DC_OK;
@@ -89,7 +76,7 @@ int dc_flex_stranded(int64_t x, int64_t y, double r_u, double red_frac,
 	if (rc)
 		return rc;
 	if (!(red_frac >= 0 && red_frac <= 1))
-		return fail(err, DC_EINVAL, "flex: reducible fraction %g "
+		return dc_err_msg(err, DC_EINVAL, "flex: reducible fraction %g "
 			    "outside [0, 1]", red_frac);
 	double pm = red_frac >= 1 ? c.p_flex :
 		    GSL_MIN_DBL(c.p_flex, c.p_conv / (1.0 - red_frac));
@@ -127,23 +114,23 @@ static double grp_phi_for(const dc_flex_group *g, double target)
 static int group_check(const dc_flex_group *g, size_t i, dc_err *err)
 {
 	if (!nonneg_finite(g->power))
-		return fail(err, DC_EINVAL, "flex plan: group %zu: power %g W "
+		return dc_err_msg(err, DC_EINVAL, "flex plan: group %zu: power %g W "
 			    "must be >= 0", i, g->power);
 	if (g->cls < 0 || g->cls >= DC_FLEX_CLASS_N)
-		return fail(err, DC_EINVAL, "flex plan: group %zu: unknown "
+		return dc_err_msg(err, DC_EINVAL, "flex plan: group %zu: unknown "
 			    "class %d", i, g->cls);
 	if (g->cls != DC_FLEX_NRC)
 		return DC_OK;
 	if (!nonneg_finite(g->p_idle) || g->p_idle > g->power ||
 	    !nonneg_finite(g->p_cap) || !isfinite(g->alpha))
-		return fail(err, DC_EINVAL, "flex plan: group %zu: need 0 <= "
+		return dc_err_msg(err, DC_EINVAL, "flex plan: group %zu: need 0 <= "
 			    "idle (%g W) <= power (%g W), cap >= 0", i,
 			    g->p_idle, g->power);
 	if (g->p_cap > 0 && g->p_cap < g->p_idle)
-		return fail(err, DC_EINVAL, "flex plan: group %zu: cap %g W "
+		return dc_err_msg(err, DC_EINVAL, "flex plan: group %zu: cap %g W "
 			    "below idle %g W", i, g->p_cap, g->p_idle);
 	if (g->p_cap == 0 && !(g->phi_min > 0 && g->phi_min <= 1))
-		return fail(err, DC_EINVAL, "flex plan: group %zu: phi_min %g "
+		return dc_err_msg(err, DC_EINVAL, "flex plan: group %zu: phi_min %g "
 			    "outside (0, 1]", i, g->phi_min);
 	return DC_OK;
 }
@@ -197,13 +184,13 @@ static int plan_inputs(const dc_flex_group *groups, size_t n, double limit,
 		       const dc_flex_timing *tm, dc_err *err)
 {
 	if (!nonneg_finite(limit))
-		return fail(err, DC_EINVAL, "flex plan: limit %g W must be "
+		return dc_err_msg(err, DC_EINVAL, "flex plan: limit %g W must be "
 			    ">= 0", limit);
 	if (!nonneg_finite(tm->ride_through) || !nonneg_finite(tm->t_shut) ||
 	    !nonneg_finite(tm->t_cap))
-		return fail(err, DC_EINVAL, "flex plan: times must be >= 0");
+		return dc_err_msg(err, DC_EINVAL, "flex plan: times must be >= 0");
 	if (n && !groups)
-		return fail(err, DC_EINVAL, "flex plan: no groups");
+		return dc_err_msg(err, DC_EINVAL, "flex plan: no groups");
 	for (size_t i = 0; i < n; i++) {
 		int rc = group_check(&groups[i], i, err);
 		if (rc)
@@ -249,7 +236,7 @@ int dc_flex_plan_make(const dc_flex_group *groups, size_t n, double limit,
 	if (!keys || !acts) {
 		dc_free(keys);
 		dc_free(acts);
-		return fail(err, DC_ENOMEM, "flex plan: out of memory");
+		return dc_err_msg(err, DC_ENOMEM, "flex plan: out of memory");
 	}
 	dc_flex_plan p = {.actions = acts, .limit = limit};
 	for (size_t i = 0; i < n; i++) {

@@ -113,20 +113,6 @@ const dc_pset dc_cooling_pset = {"cooling", cooling_params,
 				 DC_ARRAY_LEN(cooling_params),
 				 "chip cooling and junction temperature"};
 
-/* Append a message to ERR when there is one; returns RC. */
-static int fail(dc_err *err, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(dc_err *err, int rc, const char *fmt, ...)
-{
-	if (!err)
-		return rc;
-	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return dc_err_msg(err, rc, "%s", buf);
-}
 
 int dc_cooling_defaults(dc_cooling_cfg *cfg, dc_err *err)
 {
@@ -151,18 +137,18 @@ static int nonneg_finite(double v) { return isfinite(v) && v >= 0; }
 static int cfg_check(const dc_cooling_cfg *c, dc_err *err)
 {
 	if (c->kind < 0 || c->kind >= DC_COOL_KIND_N)
-		return fail(err, DC_EINVAL, "cooling: unknown kind %d", c->kind);
+		return dc_err_msg(err, DC_EINVAL, "cooling: unknown kind %d", c->kind);
 	if (c->coolant < 0 || c->coolant >= DC_COOLANT_N)
-		return fail(err, DC_EINVAL, "cooling: unknown coolant %d",
+		return dc_err_msg(err, DC_EINVAL, "cooling: unknown coolant %d",
 			    c->coolant);
 	if (!pos_finite(c->supply_temp) || !nonneg_finite(c->preheat) ||
 	    !nonneg_finite(c->cdu_approach))
-		return fail(err, DC_EINVAL, "cooling: supply temperature must "
+		return dc_err_msg(err, DC_EINVAL, "cooling: supply temperature must "
 			    "be > 0 K, preheat and approach >= 0 K");
 	if (!nonneg_finite(c->r_th) || !pos_finite(c->micro_factor) ||
 	    !pos_finite(c->flow_per_kw) || !pos_finite(c->air_delta_t) ||
 	    !pos_finite(c->tau_die))
-		return fail(err, DC_EINVAL, "cooling: r_th must be >= 0 and "
+		return dc_err_msg(err, DC_EINVAL, "cooling: r_th must be >= 0 and "
 			    "micro_factor, flow_per_kw, air_delta_t, tau_die "
 			    "> 0");
 	return DC_OK;
@@ -175,7 +161,7 @@ int dc_cooling_resolve(const dc_cooling_cfg *cfg, double p_rated,
 	if (rc)
 		return rc;
 	if (!pos_finite(p_rated))
-		return fail(err, DC_EINVAL, "cooling: rated chip power %g W "
+		return dc_err_msg(err, DC_EINVAL, "cooling: rated chip power %g W "
 			    "must be > 0", p_rated);
 	dc_cooling_chip c = {.kind = cfg->kind, .tau = cfg->tau_die};
 	if (cfg->kind == DC_COOL_AIR) {
@@ -313,10 +299,10 @@ int dc_ashrae_check(const char *name, double t, int *allowable,
 {
 	const dc_ashrae_class *c = ashrae_find(name);
 	if (!c)
-		return fail(err, DC_ENOENT, "unknown ASHRAE class '%s'",
+		return dc_err_msg(err, DC_ENOENT, "unknown ASHRAE class '%s'",
 			    name ? name : "(null)");
 	if (!isfinite(t))
-		return fail(err, DC_EINVAL, "ASHRAE check: temperature is not "
+		return dc_err_msg(err, DC_EINVAL, "ASHRAE check: temperature is not "
 			    "finite");
 	if (allowable)
 		*allowable = t >= c->allow_lo && t <= c->allow_hi;
@@ -359,13 +345,13 @@ int dc_gpu_thermal_setup(dc_gpu_thermal *g, const dc_gpu_spec *spec,
 			 dc_err *err)
 {
 	if (!spec || !chip)
-		return fail(err, DC_EINVAL, "gpu thermal: no spec or chip");
+		return dc_err_msg(err, DC_EINVAL, "gpu thermal: no spec or chip");
 	if (!pos_finite(chip->r_th) || !nonneg_finite(chip->k_rise) ||
 	    !pos_finite(chip->tau))
-		return fail(err, DC_EINVAL, "gpu thermal: chip R %g K/W, tau "
+		return dc_err_msg(err, DC_EINVAL, "gpu thermal: chip R %g K/W, tau "
 			    "%g s must be > 0", chip->r_th, chip->tau);
 	if (!(spec->p_idle < spec->p_min_cap && spec->p_min_cap <= spec->tdp))
-		return fail(err, DC_EINVAL, "gpu thermal %s: need idle < min "
+		return dc_err_msg(err, DC_EINVAL, "gpu thermal %s: need idle < min "
 			    "cap <= TDP", spec->name);
 	dc_gpu_thermal t = {
 		.r = chip->r_th + chip->k_rise,
@@ -379,7 +365,7 @@ int dc_gpu_thermal_setup(dc_gpu_thermal *g, const dc_gpu_spec *spec,
 	t.phi_min = 1.0;
 	t.phi_min = dc_gpu_phi_for_power(&t, spec->tdp, spec->p_min_cap);
 	if (!gpu_ok(&t))
-		return fail(err, DC_EINVAL, "gpu thermal %s: invalid model",
+		return dc_err_msg(err, DC_EINVAL, "gpu thermal %s: invalid model",
 			    spec->name);
 	*g = t;
 	return DC_OK;

@@ -62,6 +62,8 @@ static void note_error(dc_err *e, int rc)
 int dc_err_at(dc_err *e, int rc, const char *file, int line, int col,
 	      const char *fmt, ...)
 {
+	if (!e)
+		return rc;
 	char prefix[512];
 	snprintf(prefix, sizeof prefix, "%s:%d:%d: error: ", file, line, col);
 	va_list ap;
@@ -75,6 +77,8 @@ int dc_err_at(dc_err *e, int rc, const char *file, int line, int col,
 int dc_err_key(dc_err *e, int rc, const char *file, const char *keypath,
 	       const char *fmt, ...)
 {
+	if (!e)
+		return rc;
 	char prefix[512];
 	snprintf(prefix, sizeof prefix, "%s: %s: error: ", file, keypath);
 	va_list ap;
@@ -87,6 +91,8 @@ int dc_err_key(dc_err *e, int rc, const char *file, const char *keypath,
 
 int dc_err_msg(dc_err *e, int rc, const char *fmt, ...)
 {
+	if (!e)
+		return rc;
 	va_list ap;
 	va_start(ap, fmt);
 	append_v(e, "error: ", fmt, ap);
@@ -97,6 +103,8 @@ int dc_err_msg(dc_err *e, int rc, const char *fmt, ...)
 
 void dc_err_warn(dc_err *e, const char *fmt, ...)
 {
+	if (!e)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	append_v(e, "warning: ", fmt, ap);

@@ -17,6 +17,9 @@ typedef struct dc_err {
 
 #define DC_ERR_INIT {0, 0, 0, 0, NULL}
 
+/* Every function below accepts E == NULL: nothing is recorded and the
+ * code is still returned (for callers that want the code only). */
+
 /* Release the text and reset to empty.  dc_err_free(NULL) is a no-op. */
 void dc_err_free(dc_err *e);
 
