@@ -469,7 +469,8 @@ enum { M_PUE = N_LEVELS, M_TDB, M_TWB, M_PUE_PERIOD, M_WUE_PERIOD, M_E_IT,
        M_SUPPLY, M_SOC = M_SUPPLY + N_SLEVELS, M_H2, M_FUEL, M_LOST,
        M_SHED, M_E_UTIL, M_E_BACKUP, M_E_BATT, M_E_UNSERVED, M_H2_USED,
        M_FUEL_USED, M_CO2_SITE, M_NOX, M_WATER_MADE, M_FIRST_DROP,
-       M_CARBON_OP, M_CARBON_EMB, M_DIESEL_EQ, M_CO2_AVOIDED, M_CAPPED_H, M_SHED_E, M_DEADLINE,
+       M_CARBON_OP, M_CARBON_EMB, M_DIESEL_EQ, M_CO2_AVOIDED, M_PEM_EFF,
+       M_ALLOC_CONV, M_ALLOC_FLEX, M_CAPPED_H, M_SHED_E, M_DEADLINE,
        M_STRANDED, M_COUNT };
 
 typedef struct facility {
@@ -621,6 +622,15 @@ static const mdef supply_more[] = {
 	{M_CO2_AVOIDED, "carbon.avoided", "kg",
 	 "on-site CO2 the fuel cells avoided against that diesel (2.68 kg/L)",
 	 DC_METRIC_OBS, NEED_PEM},
+	{M_PEM_EFF, "power.pem_efficiency_lhv", "%",
+	 "fuel-cell system: AC energy per hydrogen LHV (33.33 kWh/kg)",
+	 DC_METRIC_OBS, NEED_PEM},
+	{M_ALLOC_CONV, "flex.allocatable_conventional", "kW",
+	 "IT-side power allocatable keeping (x-y) feeds in reserve (y R_u)",
+	 DC_METRIC_OBS, NEED_FLEX},
+	{M_ALLOC_FLEX, "flex.allocatable_zero_reserve", "kW",
+	 "power allocatable with zero reserved power (x R_u)", DC_METRIC_OBS,
+	 NEED_FLEX},
 	{M_CARBON_OP, "carbon.operational", "kg",
 	 "grid emissions of the utility energy", DC_METRIC_OBS, NEED_GRID},
 	{M_CARBON_EMB, "carbon.embodied", "kg",
@@ -971,6 +981,15 @@ static void report_supply(facility *f, dc_time now)
 	obs(f, M_CARBON_OP, now, f->se.carbon_kg);
 	obs(f, M_DIESEL_EQ, now, f->se.diesel_equiv_L * 1e-3);
 	obs(f, M_CO2_AVOIDED, now, DC_DIESEL_CO2 * f->se.diesel_equiv_L);
+	if (f->se.h2_kg > 0)
+		obs(f, M_PEM_EFF, now, f->se.backup / (f->se.h2_kg * DC_H2_LHV));
+	const dc_flex_cfg *fx = dc_supply_flex(f->sup);
+	dc_flex_capacity fc;
+	if (fx && !dc_flex_capacity_of(fx->feeds, fx->needed, fx->feed_rating,
+				       &fc, NULL)) {
+		obs(f, M_ALLOC_CONV, now, fc.p_conv);
+		obs(f, M_ALLOC_FLEX, now, fc.p_flex);
+	}
 	double hours = dc_time_to_s(now - (f->warmup < now ? f->warmup : now)) /
 		       3600.0;
 	obs(f, M_CARBON_EMB, now,

@@ -69,6 +69,11 @@ START_TEST(hydrogen_backup_carries_the_outage)
 	 * inverter) needs 55..67 g per kWh AC */
 	double g_kwh = h2 * 1e3 / (e_b * 1e3);
 	ck_assert_msg(g_kwh > 50 && g_kwh < 67, "%.2f g H2 per kWh", g_kwh);
+	/* system LHV efficiency: 45..55 % typical (§3.2), = E / (m LHV) */
+	double eff = dc_test_row(&g, "power.pem_efficiency_lhv", "f")->mean;
+	ck_assert_msg(REL(eff, 100 * e_b * 1e3 / (h2 * 33.33), 1e-9),
+		      "efficiency %.4f %%", eff);
+	ck_assert_msg(eff > 45 && eff < 55, "efficiency %.2f %%", eff);
 	/* stock never negative, mass balance */
 	ck_assert_msg(left >= 0 && REL(left, 1000 - h2, 1e-9),
 		      "left %.6f kg, used %.6f kg", left, h2);
@@ -152,7 +157,14 @@ START_TEST(flex_sheds_by_class_within_the_deadline)
 		      "%.1f", lost, p_tr * 6);
 	ck_assert_double_eq(dc_test_row(&g, "power.energy_unserved", "hall9")->mean,
 			    0);
-	/* V-12: 4 x 3 MW feeds: one lost leaves 9 MW */
+	/* V-12: 4 x 3 MW feeds: 9 MW conventional, 12 MW zero-reserved, and
+	 * one lost leaves 9 MW */
+	ck_assert_double_eq(
+		dc_test_row(&g, "flex.allocatable_conventional", "hall9")->mean,
+		9000);
+	ck_assert_double_eq(
+		dc_test_row(&g, "flex.allocatable_zero_reserve", "hall9")->mean,
+		12000);
 	ck_assert_msg(dc_test_row(&g, "power.utility", "hall9")->max <= 12e3 + 1e-6,
 		      "utility above 12 MW");
 }
