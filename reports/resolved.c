@@ -38,6 +38,18 @@ int dc_resolved_section(FILE *f, const dc_pset *set, const void *cfg,
 	for (size_t i = 0; i < set->n && !rc; i++) {
 		const dc_param *p = &set->params[i];
 		dc_src from = src ? src[i] : DC_SRC_DEFAULT;
+		if (p->type == DC_PT_SECTION) {
+			const char *sub = (const char *)cfg + p->off;
+			const dc_src *ssrc =
+				(const dc_src *)((const char *)cfg + p->src_off);
+			if (fprintf(f, "%*s%s:\n", indent, "", p->key) < 0)
+				rc = dc_err_msg(err, DC_EIO, "%s%s%s: write failed",
+						sec, dot, p->key);
+			else
+				rc = dc_resolved_section(f, p->sub, sub, ssrc,
+							 indent + 2, err);
+			continue;
+		}
 		/* an optional value nobody gave has no text to write back: say
 		 * so in a comment, so the file reads back the same */
 		if (!p->def && !(p->flags & DC_PF_REQUIRED) &&

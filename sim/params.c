@@ -188,6 +188,9 @@ static int conv(const dc_param *p, const char *text, pval *v, int *ecol,
 		return conv_enum(p, text, &v->e, msg, msz);
 	case DC_PT_BOOL:
 		return conv_bool(text, &v->e, msg, msz);
+	case DC_PT_SECTION:
+		snprintf(msg, msz, "expected a map of settings, not a value");
+		return DC_EINVAL;
 	}
 	snprintf(msg, msz, "unknown parameter type %d", (int)p->type);
 	return DC_EINVAL;
@@ -258,7 +261,14 @@ static void store(const dc_param *p, void *cfg, pval *v)
 		v->s = NULL;
 		break;
 	}
+	case DC_PT_SECTION: break; /* a nested table holds no scalar */
 	}
+}
+
+/* The nested provenance array of SECTION parameter P in CFG. */
+static dc_src *sub_src(const dc_param *p, void *cfg)
+{
+	return (dc_src *)((char *)cfg + p->src_off);
 }
 
 /* Convert, range-check and store TEXT for P. */
@@ -291,6 +301,12 @@ int dc_params_defaults(const dc_pset *set, void *cfg, dc_src *src, dc_err *err)
 		const dc_param *p = &set->params[i];
 		if (src)
 			src[i] = DC_SRC_DEFAULT;
+		if (p->type == DC_PT_SECTION) {
+			rc = dc_params_defaults(p->sub, field(p, cfg),
+						sub_src(p, cfg), err);
+			first = first ? first : rc;
+			continue;
+		}
 		clear(p, cfg);
 		if (!p->def)
 			continue;
@@ -321,6 +337,9 @@ static int read_one(const dc_param *p, const dc_node *val, const char *file,
 {
 	char msg[MSG_MAX];
 	int ecol = 0, rc;
+	if (p->type == DC_PT_SECTION)
+		return dc_params_read(p->sub, val, file, kp, field(p, cfg),
+				      sub_src(p, cfg), err);
 	if (val->kind != DC_NODE_SCALAR)
 		return dc_err_at(err, DC_EINVAL, file, val->line, val->col,
 				 "%s: expected a scalar, got %s", kp,
@@ -453,9 +472,13 @@ int dc_params_set(const dc_pset *set, const char *path, const char *key,
 
 void dc_params_free(const dc_pset *set, void *cfg)
 {
-	for (size_t i = 0; i < set->n; i++)
-		if (set->params[i].type == DC_PT_STR)
-			clear(&set->params[i], cfg);
+	for (size_t i = 0; i < set->n; i++) {
+		const dc_param *p = &set->params[i];
+		if (p->type == DC_PT_STR)
+			clear(p, cfg);
+		else if (p->type == DC_PT_SECTION)
+			dc_params_free(p->sub, field(p, cfg));
+	}
 }
 
 const char *dc_src_name(dc_src s)
@@ -689,6 +712,8 @@ int dc_param_format(const dc_param *p, const void *cfg, char *buf, size_t n)
 		memcpy(&e, f, sizeof e);
 		e = snprintf(buf, n, "%s", e ? "true" : "false");
 		return (size_t)e >= n ? DC_ERANGE : e;
+	case DC_PT_SECTION:
+		return DC_EINVAL; /* not a scalar: the resolved writer nests it */
 	}
 	return DC_EINVAL;
 }

@@ -20,7 +20,9 @@ typedef enum {
 	DC_PT_TIME,   /* dc_time (ns), text with a time unit ("48 h") */
 	DC_PT_STR,    /* char * owned by the config (dc_free'd by dc_params_free) */
 	DC_PT_ENUM,   /* int: index into .choices */
-	DC_PT_BOOL    /* int 0/1: true/false/yes/no/on/off */
+	DC_PT_BOOL,   /* int 0/1: true/false/yes/no/on/off */
+	DC_PT_SECTION /* a nested map read by .sub into the struct at .off,
+			 its provenance in the dc_src array at .src_off */
 } dc_ptype;
 
 /* Where a value came from (provenance). */
@@ -52,15 +54,18 @@ typedef struct dc_param {
 	const char *const *choices; /* ENUM: NULL-terminated list */
 	size_t off;          /* offsetof(config struct, field) */
 	const char *help;    /* one line for `dcsim help` */
+	const struct dc_pset *sub; /* SECTION: the nested table */
+	size_t src_off;      /* SECTION: offsetof(config, dc_src[sub->n]) */
 } dc_param;
 
 /* A section: its key path prefix ("queue"), its table. */
-typedef struct dc_pset {
+typedef struct dc_pset dc_pset;
+struct dc_pset {
 	const char *section;
 	const dc_param *params;
 	size_t n;
 	const char *help;
-} dc_pset;
+};
 
 /* Read the parameters of SET from MAP (a MAP node, or NULL meaning "section
  * absent": all defaults) into the config struct CFG, recording each value's

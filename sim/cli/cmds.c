@@ -118,6 +118,7 @@ static const char *type_word(const dc_param *p)
 	case DC_PT_STR: return "text";
 	case DC_PT_ENUM: return "choice";
 	case DC_PT_BOOL: return "boolean";
+	case DC_PT_SECTION: return "section";
 	}
 	return "?";
 }
@@ -141,6 +142,12 @@ static void help_pset(const dc_pset *set, const char *indent)
 		       p->flags & DC_PF_REQUIRED ? "required"
 		       : p->def		  ? p->def
 						  : "none");
+		if (p->type == DC_PT_SECTION) {
+			char deeper[64];
+			snprintf(deeper, sizeof deeper, "%s  ", indent);
+			help_pset(p->sub, deeper);
+			continue;
+		}
 		if (p->type == DC_PT_ENUM && p->choices) {
 			printf("%s%-16s %-24s one of:", indent, "", "");
 			for (const char *const *c = p->choices; *c; c++)
