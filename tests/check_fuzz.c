@@ -35,21 +35,21 @@ typedef struct fcfg {
 static const char *const policies[] = {"fifo", "lifo", NULL};
 static const dc_param fparams[] = {
 	{"servers", DC_PT_INT, 0, NULL, "8", DC_PF_MIN | DC_PF_MAX, 1, 1e6,
-	 NULL, offsetof(fcfg, servers), ""},
+	 NULL, offsetof(fcfg, servers), "", NULL, 0},
 	{"power", DC_PT_QTY, DC_DIM_POWER, "kW", "250 kW", DC_PF_MIN, 0, 0,
-	 NULL, offsetof(fcfg, power), ""},
+	 NULL, offsetof(fcfg, power), "", NULL, 0},
 	{"rate", DC_PT_QTY, DC_DIM_RATE, "/s", NULL, DC_PF_REQUIRED, 0, 0,
-	 NULL, offsetof(fcfg, rate), ""},
+	 NULL, offsetof(fcfg, rate), "", NULL, 0},
 	{"util", DC_PT_REAL, 0, NULL, "50 %", DC_PF_MAX_EXCL, 0, 1, NULL,
-	 offsetof(fcfg, util), ""},
+	 offsetof(fcfg, util), "", NULL, 0},
 	{"warmup", DC_PT_TIME, 0, "h", "1 h", DC_PF_MIN_EXCL, 0, 0, NULL,
-	 offsetof(fcfg, warmup), ""},
+	 offsetof(fcfg, warmup), "", NULL, 0},
 	{"policy", DC_PT_ENUM, 0, NULL, "fifo", 0, 0, 0, policies,
-	 offsetof(fcfg, policy), ""},
+	 offsetof(fcfg, policy), "", NULL, 0},
 	{"enabled", DC_PT_BOOL, 0, NULL, "yes", 0, 0, 0, NULL,
-	 offsetof(fcfg, enabled), ""},
+	 offsetof(fcfg, enabled), "", NULL, 0},
 	{"name", DC_PT_STR, 0, NULL, "q", 0, 0, 0, NULL, offsetof(fcfg, name),
-	 ""},
+	 "", NULL, 0},
 };
 static const dc_pset fset = {"queue", fparams, DC_ARRAY_LEN(fparams), ""};
 

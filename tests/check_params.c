@@ -32,27 +32,27 @@ static const char *const policies[] = {"fifo", "lifo", "random", NULL};
 
 static const dc_param qparams[] = {
 	{"servers", DC_PT_INT, 0, NULL, "8", DC_PF_MIN, 1, 0, NULL,
-	 offsetof(qcfg, servers), "number of servers"},
+	 offsetof(qcfg, servers), "number of servers", NULL, 0},
 	{"power", DC_PT_QTY, DC_DIM_POWER, "kW", "250 kW",
 	 DC_PF_MIN | DC_PF_MAX, 0, 1e9, NULL, offsetof(qcfg, power),
-	 "power per server"},
+	 "power per server", NULL, 0},
 	{"warmup", DC_PT_TIME, 0, "s", "1 h", DC_PF_MIN, 1, 0, NULL,
-	 offsetof(qcfg, warmup), "warm-up period"},
+	 offsetof(qcfg, warmup), "warm-up period", NULL, 0},
 	{"timeout", DC_PT_TIME, 0, "ms", "250 ms", 0, 0, 0, NULL,
-	 offsetof(qcfg, timeout), "request timeout"},
+	 offsetof(qcfg, timeout), "request timeout", NULL, 0},
 	{"policy", DC_PT_ENUM, 0, NULL, "fifo", 0, 0, 0, policies,
-	 offsetof(qcfg, policy), "queue discipline"},
+	 offsetof(qcfg, policy), "queue discipline", NULL, 0},
 	{"enabled", DC_PT_BOOL, 0, NULL, "true", 0, 0, 0, NULL,
-	 offsetof(qcfg, enabled), "whether the queue runs"},
+	 offsetof(qcfg, enabled), "whether the queue runs", NULL, 0},
 	{"name", DC_PT_STR, 0, NULL, "rack-1", 0, 0, 0, NULL,
-	 offsetof(qcfg, name), "display name"},
+	 offsetof(qcfg, name), "display name", NULL, 0},
 	{"arrival_rate", DC_PT_QTY, DC_DIM_RATE, "/s", NULL,
 	 DC_PF_REQUIRED | DC_PF_MIN_EXCL, 0, 0, NULL,
-	 offsetof(qcfg, arrival_rate), "mean arrivals per second"},
+	 offsetof(qcfg, arrival_rate), "mean arrivals per second", NULL, 0},
 	{"util", DC_PT_REAL, 0, NULL, "0.5", DC_PF_MIN | DC_PF_MAX_EXCL, 0, 1,
-	 NULL, offsetof(qcfg, util), "target utilisation"},
+	 NULL, offsetof(qcfg, util), "target utilisation", NULL, 0},
 	{"inlet", DC_PT_QTY, DC_DIM_TEMPERATURE, "C", "27 C", 0, 0, 0, NULL,
-	 offsetof(qcfg, inlet), "inlet air temperature"},
+	 offsetof(qcfg, inlet), "inlet air temperature", NULL, 0},
 };
 
 static const dc_pset qset = {"queue", qparams, DC_ARRAY_LEN(qparams),
@@ -518,7 +518,7 @@ START_TEST(bad_default)
 {
 	static const dc_param bad[] = {
 		{"p", DC_PT_QTY, DC_DIM_POWER, "kW", "3 h", 0, 0, 0, NULL,
-		 offsetof(qcfg, power), "broken"},
+		 offsetof(qcfg, power), "broken", NULL, 0},
 	};
 	static const dc_pset bset = {"b", bad, 1, "broken"};
 	qcfg cfg = {0};
