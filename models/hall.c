@@ -130,6 +130,10 @@ struct dc_hall {
 	dc_gpu_group grp;
 	double movers;         /* W, coolant pumps / fans of the chips */
 	double cap_phi;        /* clock ceiling set by power control, 0..1 */
+	double phi;            /* thermal clock ratio at the end of the last
+				  step (1 before any) */
+	dc_hall_load_fn load;  /* a workload driving the accelerators */
+	void *load_ctx;
 	double shed;           /* share of racks switched off, 0..1 */
 	dc_metrics *m;
 	int mid[M_COUNT];
@@ -279,6 +283,7 @@ static int hall_create(const void *cfgp, const char *entity, uint32_t stream,
 	h->cfg = *(const hall_cfg *)cfgp;
 	h->name = entity;
 	h->cap_phi = 1;
+	h->phi = 1;
 	int rc = h->cfg.spec ? setup_gpus(h, err) : DC_OK;
 	if (rc) {
 		dc_free(h);
@@ -349,9 +354,15 @@ double dc_hall_power(const dc_hall *h, dc_time t)
 	return (1 - h->shed) * dc_hall_demand(h, t);
 }
 
-/* Full-clock demand of one GPU at utilization U under the clock ceiling. */
-static double gpu_demand(const dc_hall *h, double u)
+/* Full-clock demand of one GPU at utilization U under the clock ceiling,
+ * or the attached workload's mean draw per accelerator over the span (it
+ * already ran at the clock the hall gave it). */
+static double gpu_demand(const dc_hall *h, double u, dc_time t, dc_time span)
 {
+	if (h->load) {
+		double n = (double)(h->cfg.racks * h->cfg.gpus);
+		return h->load(h->load_ctx, t, t + span) / n;
+	}
 	double p = dc_server_power(h->cfg.spec->p_idle, h->cfg.spec->tdp, u,
 				   h->cfg.exponent);
 	return h->cap_phi < 1 ? dc_gpu_power_at(&h->grp.g, p, h->cap_phi) : p;
@@ -378,8 +389,9 @@ double dc_hall_step(dc_hall *h, dc_time t, dc_time span)
 	}
 	double e0 = h->grp.energy, dt = dc_time_to_s(span);
 	dc_throttle_out o;
-	if (dt > 0 && dc_gpu_group_step(&h->grp, gpu_demand(h, u),
+	if (dt > 0 && dc_gpu_group_step(&h->grp, gpu_demand(h, u, t, span),
 					h->chip.t_base, dt, &o) == DC_OK) {
+		h->phi = o.phi;
 		dc_metrics_obs(h->m, h->mid[M_TJ], t, h->grp.t_j);
 		/* the clock: the power-control ceiling times thermal throttling */
 		dc_metrics_level(h->m, h->mid[M_CLOCK], t, o.phi * h->cap_phi);
@@ -411,6 +423,26 @@ void dc_hall_control(dc_hall *h, double cap_phi, double shed)
 }
 
 double dc_hall_cap(const dc_hall *h) { return h->cap_phi; }
+
+double dc_hall_clock(const dc_hall *h)
+{
+	double phi = h->has_gpu ? h->phi : 1;
+	return h->shed >= 1 ? 0 : phi * h->cap_phi;
+}
+
+int dc_hall_attach(dc_hall *h, dc_hall_load_fn fn, void *ctx)
+{
+	if (!h->has_gpu)
+		return DC_EINVAL;
+	h->load = fn;
+	h->load_ctx = ctx;
+	return DC_OK;
+}
+
+const char *dc_hall_gpu(const dc_hall *h)
+{
+	return h->has_gpu ? h->cfg.gpu : NULL;
+}
 double dc_hall_shed(const dc_hall *h) { return h->shed; }
 int dc_hall_class(const dc_hall *h) { return h->cfg.cls; }
 int dc_hall_low_priority(const dc_hall *h) { return h->cfg.priority == 0; }

@@ -10,6 +10,11 @@
 
 typedef struct dc_hall dc_hall;
 
+/* A workload driving a hall's accelerators: their total electric power
+ * (W), averaged over [T0, T1).  Called once per facility piece, in time
+ * order. */
+typedef double (*dc_hall_load_fn)(void *ctx, dc_time t0, dc_time t1);
+
 extern const dc_component_kind dc_hall_kind;
 
 /* IT power the whole hall would draw at time T (W) with every rack on at
@@ -36,6 +41,18 @@ double dc_hall_movers(const dc_hall *h);
  * accelerators and a share SHED (0..1) of racks switched off.  Takes
  * effect from the next step. */
 void dc_hall_control(dc_hall *h, double cap_phi, double shed);
+
+/* The clock ratio the accelerators run at now: the power-control ceiling
+ * times thermal throttling (0 when the hall is shed).  A workload reads it
+ * before each iteration. */
+double dc_hall_clock(const dc_hall *h);
+
+/* Let workload FN drive the accelerators' power (instead of the
+ * utilization profile).  DC_EINVAL when the hall models no accelerators. */
+int dc_hall_attach(dc_hall *h, dc_hall_load_fn fn, void *ctx);
+
+/* The accelerator model's catalog name, or NULL. */
+const char *dc_hall_gpu(const dc_hall *h);
 
 /* The controls in force, the hall's power class (dc_flex_class), whether
  * it is low priority (POLCA), its racks and accelerators. */
