@@ -360,23 +360,33 @@ static int slurp(FILE *fp, char **buf, size_t *len)
 	return DC_OK;
 }
 
-int dc_table_load(const char *path, dc_table **out, dc_err *err)
+int dc_file_read(const char *path, char **buf, size_t *len, dc_err *err)
 {
-	*out = NULL;
+	*buf = NULL;
+	*len = 0;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		int e = errno;
 		return dc_err_msg(err, e == ENOENT ? DC_ENOENT : DC_EIO,
 				  "cannot open '%s': %s", path, strerror(e));
 	}
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = slurp(fp, &buf, &len);
+	int rc = slurp(fp, buf, len);
 	fclose(fp);
 	if (rc == DC_ENOMEM)
 		return dc_err_msg(err, rc, "%s: out of memory", path);
 	if (rc)
 		return dc_err_msg(err, rc, "cannot read '%s'", path);
+	return DC_OK;
+}
+
+int dc_table_load(const char *path, dc_table **out, dc_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	*out = NULL;
+	int rc = dc_file_read(path, &buf, &len, err);
+	if (rc)
+		return rc;
 	rc = dc_table_load_string(path, buf, len, out, err);
 	dc_free(buf);
 	return rc;

@@ -33,6 +33,12 @@ typedef struct dc_table dc_table;
  * On error *out is NULL. */
 int dc_table_load(const char *path, dc_table **out, dc_err *err);
 
+/* Read the whole file PATH into a new buffer *BUF (dc_free it) of *LEN
+ * bytes (not NUL-terminated).  The one place input files are read (models
+ * never open files: scenario loading reads what they need).  Errors:
+ * DC_ENOENT, DC_EIO, DC_ENOMEM with "cannot open 'PATH': ..." in ERR. */
+int dc_file_read(const char *path, char **buf, size_t *len, dc_err *err);
+
 /* Like dc_table_load, but parses LEN bytes of TEXT (need not be
  * NUL-terminated); NAME stands for the path in messages and is copied. */
 int dc_table_load_string(const char *name, const char *text, size_t len,
