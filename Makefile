@@ -113,10 +113,11 @@ sanitize:
 valgrind: $(TEST_BIN)
 	@VALGRIND=1 sh tests/run_units.sh $(BUILD) $(TEST_BIN)
 
-bench: $(BUILD)/bench/hold $(BUILD)/bench/campus $(DCSIM)
+bench: $(BUILD)/bench/hold $(BUILD)/bench/campus $(BUILD)/bench/serving $(DCSIM)
 	@mkdir -p bench/results
 	$(BUILD)/bench/hold bench/results/hold.csv
 	$(BUILD)/bench/campus scenarios/campus.yaml bench/results/campus.csv
+	$(BUILD)/bench/serving scenarios/serving-bench.yaml bench/results/serving.csv
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(OPT) $(LDSAN) $(LDFLAGS) -o $@ $< $(LIB) $(DEPLIBS)

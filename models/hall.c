@@ -152,6 +152,12 @@ const char *dc_hall_facility(const dc_hall *h)
 	return dc_hall_cfg_facility(&h->cfg);
 }
 
+double dc_hall_cfg_gpus(const void *cfgp)
+{
+	const hall_cfg *c = cfgp;
+	return c->spec ? (double)(c->racks * c->gpus) : 0;
+}
+
 double dc_hall_cfg_racks(const void *cfgp)
 {
 	return (double)((const hall_cfg *)cfgp)->racks;

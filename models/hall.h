@@ -77,6 +77,7 @@ const char *dc_hall_name(const dc_hall *h);
  * checks and tools). */
 double dc_hall_cfg_peak(const void *cfg);
 double dc_hall_cfg_racks(const void *cfg);
+double dc_hall_cfg_gpus(const void *cfg);   /* modelled accelerators */
 
 /* Name of the facility a hall (or a hall's configuration) belongs to; ""
  * when the scenario has a single facility. */

@@ -3,6 +3,7 @@
 
 #include "facility.h"
 #include "hall.h"
+#include "inference.h"
 #include "mmc.h"
 #include "power.h"
 #include "site.h"
@@ -16,6 +17,7 @@ static const dc_component_kind *const kinds[] = {
 	&dc_flex_kind,
 	&dc_grid_kind,
 	&dc_outage_kind,
+	&dc_inference_kind,
 	&dc_mmc_kind,
 };
 

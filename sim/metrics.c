@@ -29,6 +29,8 @@ typedef struct metric {
 	double area, area2;     /* LEVEL: integrals after warmup */
 	uint64_t changes;
 	series s;
+	dc_time b_lo, b_hi;     /* OBS: the bucket of the last observation */
+	size_t b_idx;
 	/* across replications */
 	dc_moments all;
 	dc_sketch *all_sk;
@@ -173,6 +175,7 @@ static void rep_reset(metric *x)
 	x->lt = 0;
 	x->changes = 0;
 	x->s.n = 0;
+	x->b_lo = x->b_hi = 0;
 	x->live = 0;
 }
 
@@ -221,18 +224,30 @@ static double to_display(const metric *x, double si)
 
 void dc_metrics_obs(dc_metrics *m, int id, dc_time t, double v)
 {
+	dc_metrics_obs_n(m, id, t, v, 1);
+}
+
+void dc_metrics_obs_n(dc_metrics *m, int id, dc_time t, double v,
+		      uint64_t count)
+{
 	metric *x = &m->v[id];
 	double d = to_display(x, v);
-	size_t b = (size_t)(t / m->bucket);
+	/* observations come in bursts within one bucket: skip the division */
+	if (t < x->b_lo || t >= x->b_hi) {
+		x->b_idx = (size_t)(t / m->bucket);
+		x->b_lo = (dc_time)x->b_idx * m->bucket;
+		x->b_hi = x->b_lo + m->bucket;
+	}
+	size_t b = x->b_idx;
 	x->live = 1;
 	if (!touch(&x->s, b, 0)) {
-		x->s.a[b] += d;
-		x->s.c[b] += 1;
+		x->s.a[b] += d * (double)count;
+		x->s.c[b] += (double)count;
 	}
 	if (t < m->warmup)
 		return;
-	dc_moments_add(&x->mom, d);
-	if (!x->sk || dc_sketch_add(x->sk, d))
+	dc_moments_add_n(&x->mom, d, count);
+	if (!x->sk || dc_sketch_add_n(x->sk, d, count))
 		x->s.oom = 1;
 }
 

@@ -37,6 +37,10 @@ void dc_metrics_rep_begin(dc_metrics *m, int rep, dc_time warmup);
 /* An observation V (SI) of OBS metric ID at time T. */
 void dc_metrics_obs(dc_metrics *m, int id, dc_time t, double v);
 
+/* COUNT equal observations V at T (one call instead of COUNT). */
+void dc_metrics_obs_n(dc_metrics *m, int id, dc_time t, double v,
+		      uint64_t count);
+
 /* LEVEL metric ID takes value V (SI) from time T on.  The first call of a
  * replication sets the initial level (at T, normally 0). */
 void dc_metrics_level(dc_metrics *m, int id, dc_time t, double v);

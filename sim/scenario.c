@@ -293,15 +293,22 @@ static int find_data_dir(dc_scenario *sc, dc_err *err)
 	return sc->data_dir ? DC_OK : dc_err_msg(err, DC_ENOMEM, "out of memory");
 }
 
-/* Each component's resolve op, once every section was read. */
+/* Each component's resolve op, once every section was read.  Whatever a
+ * resolve finds wrong (an unknown catalog name included) makes the
+ * scenario invalid; only running out of memory is something else. */
 static int resolve_all(dc_scenario *sc, dc_err *err)
 {
+	int bad = 0, nomem = 0;
 	for (size_t i = 0; i < sc->n_comp; i++) {
 		dc_component *c = &sc->comp[i];
-		if (c->kind->resolve)
-			c->kind->resolve(c->cfg, c->src, sc, c->path, err);
+		int rc = c->kind->resolve
+				 ? c->kind->resolve(c->cfg, c->src, sc, c->path,
+						    err)
+				 : DC_OK;
+		bad |= rc != DC_OK;
+		nomem |= rc == DC_ENOMEM;
 	}
-	return err->count ? err->rc : DC_OK;
+	return nomem ? DC_ENOMEM : bad ? DC_EINVAL : DC_OK;
 }
 
 const dc_component *dc_scenario_find(const dc_scenario *sc, const char *key,

@@ -14,6 +14,20 @@
 
 /* Add x to M (Welford's update).  NaN propagates into mean and variance.
  * Cannot fail. */
+/* COUNT copies of X at once: the pairwise update with a block whose
+ * mean is X and spread 0. */
+void dc_moments_add_n(dc_moments *m, double x, uint64_t count)
+{
+	if (count == 0)
+		return;
+	if (count == 1) {
+		dc_moments_add(m, x);
+		return;
+	}
+	dc_moments b = {count, x, 0, x, x};
+	dc_moments_merge(m, &b);
+}
+
 void dc_moments_add(dc_moments *m, double x)
 {
 	if (m->n == 0) {
@@ -245,11 +259,16 @@ static int store_cover(dc_store *st, int64_t lo, int64_t hi)
  * unchanged). */
 int dc_sketch_add(dc_sketch *s, double x)
 {
-	if (isnan(x))
+	return dc_sketch_add_n(s, x, 1);
+}
+
+int dc_sketch_add_n(dc_sketch *s, double x, uint64_t count)
+{
+	if (isnan(x) || count == 0)
 		return DC_OK;
 	double ax = fabs(x);
 	if (ax < DC_SKETCH_ZERO) {
-		s->zero++;
+		s->zero += count;
 	} else {
 		dc_store *st = x > 0 ? &s->pos : &s->neg;
 		int64_t i = sketch_index(s, ax);
@@ -260,8 +279,8 @@ int dc_sketch_add(dc_sketch *s, double x)
 				return rc;
 			k = (uint64_t)(i - st->lo);
 		}
-		st->cnt[k]++;
-		st->total++;
+		st->cnt[k] += count;
+		st->total += count;
 	}
 	if (s->n == 0) {
 		s->min = s->max = x;
@@ -271,7 +290,7 @@ int dc_sketch_add(dc_sketch *s, double x)
 		if (x > s->max)
 			s->max = x;
 	}
-	s->n++;
+	s->n += count;
 	return DC_OK;
 }
 

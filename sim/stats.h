@@ -15,6 +15,8 @@ typedef struct dc_moments {
 } dc_moments;
 
 void dc_moments_add(dc_moments *m, double x);
+/* COUNT copies of X (as COUNT calls of dc_moments_add, up to rounding). */
+void dc_moments_add_n(dc_moments *m, double x, uint64_t count);
 /* Combine B into A (Chan et al. parallel formula). */
 void dc_moments_merge(dc_moments *a, const dc_moments *b);
 /* Sample variance (n-1 divisor); 0 when n < 2. */
@@ -38,6 +40,8 @@ dc_sketch *dc_sketch_new(double alpha);
 void dc_sketch_free(dc_sketch *s);
 /* Add x (NaN is ignored).  Returns DC_OK or DC_ENOMEM. */
 int dc_sketch_add(dc_sketch *s, double x);
+/* COUNT copies of X (exactly as COUNT calls of dc_sketch_add). */
+int dc_sketch_add_n(dc_sketch *s, double x, uint64_t count);
 /* Merge B into A (same alpha).  Returns DC_OK, DC_EINVAL, DC_ENOMEM. */
 int dc_sketch_merge(dc_sketch *a, const dc_sketch *b);
 uint64_t dc_sketch_count(const dc_sketch *s);

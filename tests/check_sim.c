@@ -337,6 +337,47 @@ START_TEST(declare_errors)
 }
 END_TEST
 
+
+START_TEST(weighted_observations_equal_repeated_ones)
+{
+	rsink ra = {0}, rb = {0};
+	dc_sink sa = {&r_ops, &ra}, sb = {&r_ops, &rb};
+	dc_metrics *a = dc_metrics_new(&sa, DC_SEC), *b = dc_metrics_new(&sb, DC_SEC);
+	dc_err err = DC_ERR_INIT;
+	int ia, ib;
+	dc_metrics_rep_begin(a, 0, 0);
+	dc_metrics_rep_begin(b, 0, 0);
+	dc_metrics_declare(a, "x", "", "", DC_METRIC_OBS, "", &ia, &err);
+	dc_metrics_declare(b, "x", "", "", DC_METRIC_OBS, "", &ib, &err);
+	const double v[4] = {0.25, 3.0, 0.25, 7.5};
+	const uint64_t k[4] = {5, 1, 1000, 3};
+	for (int i = 0; i < 4; i++) {
+		dc_metrics_obs_n(a, ia, i * DC_SEC, v[i], k[i]);
+		for (uint64_t j = 0; j < k[i]; j++)
+			dc_metrics_obs(b, ib, i * DC_SEC, v[i]);
+	}
+	dc_run_info ri = info(0, 4, DC_RUN_COMPLETE);
+	dc_metrics_rep_end(a, &ri, &err);
+	dc_metrics_rep_end(b, &ri, &err);
+	for (int j = 0; j < 4; j++)
+		ck_assert_msg(fabs(ra.st[0][j] - rb.st[0][j]) <=
+				      1e-12 * fabs(rb.st[0][j]),
+			      "stat %d: %.17g vs %.17g", j, ra.st[0][j],
+			      rb.st[0][j]);
+	dc_stat_row x, y;
+	dc_metrics_summary_row(a, 0, &x);
+	dc_metrics_summary_row(b, 0, &y);
+	ck_assert_double_eq(x.p50, y.p50);
+	ck_assert_double_eq(x.p99, y.p99);
+	ck_assert_uint_eq(x.n, y.n);
+	for (int i = 0; i < ra.samples && i < 64; i++)
+		ck_assert_double_eq_tol(ra.smp_v[i], rb.smp_v[i], 1e-12);
+	dc_metrics_free(a);
+	dc_metrics_free(b);
+	dc_err_free(&err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sim");
@@ -350,6 +391,8 @@ static Suite *suite(void)
 		{"metric_level_time_weighted", metric_level_time_weighted},
 		{"summary_ci_and_interrupted", summary_ci_and_interrupted},
 		{"declare_errors", declare_errors},
+		{"weighted_observations_equal_repeated_ones",
+		 weighted_observations_equal_repeated_ones},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
 		TCase *c = tcase_create(tc[i].name);

@@ -1,0 +1,587 @@
+/* inference.c - the LLM serving workload in the event engine.
+ *
+ * Events: ARRIVAL (the next request of the source reaches the router) and
+ * ITER_END (a replica's iteration finishes; the next one starts at once if
+ * there is work).  Each replica keeps its GPUs' energy as a function of
+ * time (energy so far + current power x time since), so the hall can ask
+ * for the exact mean power over any piece of time. */
+#include "inference.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../sim/alloc.h"
+#include "../sim/metrics.h"
+#include "../sim/table.h"
+#include "arrivals.h"
+#include "hall.h"
+#include "llm_engine.h"
+#include "llm_perf.h"
+
+#define NSUB 32  /* room for a nested table's provenance */
+
+static const char *const routes[] = {"round_robin", "least_outstanding",
+				     "jsq", NULL};
+
+typedef struct inf_cfg {
+	char *name, *model, *accel, *hall;
+	int64_t replicas, tp;
+	int router;
+	dc_time slo_ttft, slo_tbt;
+	dc_replica_cfg serving;
+	dc_src serving_src[NSUB];
+	dc_llm_perf_opts perf;
+	dc_src perf_src[NSUB];
+	dc_arrivals_cfg arrivals;
+	dc_src arrivals_src[NSUB];
+	/* resolved */
+	dc_llm_arch arch;
+	dc_accel gpu, vidur_gpu;
+	const dc_table *vidur[2];
+	dc_arrivals_trace *trace;   /* owned (cfg_free) */
+} inf_cfg;
+
+#define F(f) offsetof(inf_cfg, f)
+static const dc_param inf_params[] = {
+	{.key = "name", .type = DC_PT_STR, .off = F(name),
+	 .help = "the workload's name (its entity in results)"},
+	{.key = "model", .type = DC_PT_STR, .flags = DC_PF_REQUIRED,
+	 .off = F(model), .help = "LLM architecture (data/llm_models.csv)"},
+	{.key = "accelerator", .type = DC_PT_STR, .def = "h100_sxm",
+	 .off = F(accel), .help = "GPU (data/accelerators.csv)"},
+	{.key = "replicas", .type = DC_PT_INT, .def = "1",
+	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 1, .max = 100000,
+	 .off = F(replicas), .help = "model replicas"},
+	{.key = "tensor_parallel", .type = DC_PT_INT, .def = "1",
+	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 1, .max = 64, .off = F(tp),
+	 .help = "GPUs per replica (tensor parallelism)"},
+	{.key = "router", .type = DC_PT_ENUM, .def = "least_outstanding",
+	 .choices = routes, .off = F(router),
+	 .help = "how requests are spread over replicas"},
+	{.key = "hall", .type = DC_PT_STR, .off = F(hall),
+	 .help = "hall whose accelerators run it (power and heat coupling)"},
+	{.key = "slo_ttft", .type = DC_PT_TIME, .unit = "s", .def = "2 s",
+	 .flags = DC_PF_MIN_EXCL, .min = 0, .off = F(slo_ttft),
+	 .help = "time-to-first-token SLO for goodput (llm.md §3.5)"},
+	{.key = "slo_tbt", .type = DC_PT_TIME, .unit = "ms", .def = "200 ms",
+	 .flags = DC_PF_MIN_EXCL, .min = 0, .off = F(slo_tbt),
+	 .help = "worst time-between-tokens SLO for goodput (llm.md §3.5)"},
+	{.key = "serving", .type = DC_PT_SECTION, .sub = &dc_replica_pset,
+	 .off = F(serving), .src_off = F(serving_src),
+	 .help = "scheduler, token budget, batch and KV cache"},
+	{.key = "perf", .type = DC_PT_SECTION, .sub = &dc_llm_perf_pset,
+	 .off = F(perf), .src_off = F(perf_src),
+	 .help = "performance model"},
+	{.key = "arrivals", .type = DC_PT_SECTION, .sub = &dc_arrivals_pset,
+	 .off = F(arrivals), .src_off = F(arrivals_src),
+	 .help = "request arrivals and lengths"},
+};
+static const dc_pset inf_pset = {"inference", inf_params,
+				 DC_ARRAY_LEN(inf_params),
+				 "LLM inference served by GPU replicas"};
+
+/* ---- resolving: catalogs, trace, hall ---- */
+
+static int find_hall(const dc_scenario *sc, const char *name, double *gpus)
+{
+	const dc_component *c;
+	for (size_t i = 0; (c = dc_scenario_find(sc, "halls", i)); i++)
+		if (!strcmp(c->entity, name)) {
+			*gpus = dc_hall_cfg_gpus(c->cfg);
+			return 1;
+		}
+	return 0;
+}
+
+/* Build a performance model from CFG (also used at resolve time to report
+ * a configuration the model cannot serve). */
+static int perf_new(const inf_cfg *c, dc_llm_perf **p, dc_err *err)
+{
+	dc_llm_perf_opts o = c->perf;
+	o.vidur = c->vidur;
+	o.n_vidur = 2;
+	o.vidur_accel = &c->vidur_gpu;
+	return dc_llm_perf_new(&c->arch, &c->gpu, (int)c->tp, &o, p, err);
+}
+
+static int load_catalogs(inf_cfg *c, const dc_scenario *sc, dc_err *err)
+{
+	const dc_table *models = dc_scenario_catalog(sc, "llm_models", err);
+	const dc_table *gpus = dc_scenario_catalog(sc, "accelerators", err);
+	if (!models || !gpus)
+		return DC_EINVAL;
+	int rc = dc_llm_arch_load(models, c->model, &c->arch, err);
+	if (!rc)
+		rc = dc_accel_load(gpus, c->accel, &c->gpu, err);
+	if (!rc)
+		rc = dc_accel_load(gpus, "a100_80gb", &c->vidur_gpu, err);
+	c->vidur[0] = dc_scenario_catalog(sc, "calibration/vidur/a100_llama2_7b_mlp",
+					  err);
+	c->vidur[1] = dc_scenario_catalog(sc, "calibration/vidur/a100_llama2_70b_mlp",
+					  err);
+	if (!c->vidur[0] || !c->vidur[1])
+		rc = DC_EINVAL;
+	return rc ? DC_EINVAL : DC_OK;
+}
+
+static int needs_trace(const dc_arrivals_cfg *a)
+{
+	return a->kind == DC_ARR_TRACE ||
+	       (a->prompt && !strcmp(a->prompt, "from trace")) ||
+	       (a->output && !strcmp(a->output, "from trace"));
+}
+
+static int inf_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
+		       const char *path, dc_err *err)
+{
+	inf_cfg *c = cfgp;
+	char key[160];
+	if (dc_replica_pset.n > NSUB || dc_llm_perf_pset.n > NSUB ||
+	    dc_arrivals_pset.n > NSUB)
+		return dc_err_msg(err, DC_EINVAL, "inference: a nested table "
+				  "outgrew its provenance array (a bug)");
+	int rc = load_catalogs(c, sc, err);
+	if (!rc && dc_arrivals_check(&c->arrivals, err))
+		rc = DC_EINVAL;
+	if (!rc && needs_trace(&c->arrivals))
+		rc = dc_arrivals_trace_load(c->arrivals.trace, sc->data_dir,
+					    &c->trace, err);
+	double gpus = 0;
+	if (!rc && c->hall && *c->hall) {
+		snprintf(key, sizeof key, "%s.hall", path);
+		if (!find_hall(sc, c->hall, &gpus))
+			rc = dc_err_key(err, DC_EINVAL, sc->file, key,
+					"no hall named '%s'", c->hall);
+		else if ((double)(c->replicas * c->tp) > gpus)
+			rc = dc_err_key(err, DC_EINVAL, sc->file, key,
+					"%lld replicas x %lld GPUs need more "
+					"than the hall's %.0f accelerators",
+					(long long)c->replicas,
+					(long long)c->tp, gpus);
+	}
+	dc_llm_perf *p = NULL;
+	if (!rc && perf_new(c, &p, err))
+		rc = dc_err_key(err, DC_EINVAL, sc->file, path,
+				"the performance model cannot serve %s on %s "
+				"at TP %lld", c->model, c->accel,
+				(long long)c->tp);
+	dc_llm_perf_free(p);
+	return rc;
+}
+
+static void inf_cfg_free(void *cfgp)
+{
+	inf_cfg *c = cfgp;
+	dc_arrivals_trace_free(c->trace);
+	c->trace = NULL;
+}
+
+/* ---- the engine model ---- */
+
+enum { EV_ARRIVAL, EV_ITER_END, EV_RETRY };
+
+enum { M_TTFT, M_TBT, M_TPOT, M_E2E, M_DELAY, M_TBT_MAX, M_BATCH, M_TOKENS,
+       M_KV, M_OUTSTANDING, M_POWER, M_CLOCK, M_THROUGHPUT, M_TOK_S,
+       M_GOODPUT, M_PREEMPT, M_E_TOKEN, M_MFU, M_BUSY, M_E_PREFILL,
+       M_E_DECODE, M_E_IDLE, M_REQUESTS, M_COUNT };
+
+static const struct mdef {
+	int id;
+	const char *name, *unit, *help;
+	dc_metric_kind k;
+} mdefs[] = {
+	{M_TTFT, "llm.ttft", "s", "time to first token", DC_METRIC_OBS},
+	{M_TBT, "llm.tbt", "s", "time between tokens (every gap)", DC_METRIC_OBS},
+	{M_TPOT, "llm.tpot", "s", "time per output token after the first",
+	 DC_METRIC_OBS},
+	{M_E2E, "llm.e2e", "s", "arrival to last token", DC_METRIC_OBS},
+	{M_DELAY, "llm.scheduling_delay", "s", "arrival to first admission",
+	 DC_METRIC_OBS},
+	{M_TBT_MAX, "llm.tbt_max", "s", "each request's worst gap",
+	 DC_METRIC_OBS},
+	{M_BATCH, "llm.batch_size", "", "sequences per iteration", DC_METRIC_OBS},
+	{M_TOKENS, "llm.batch_tokens", "", "tokens per iteration", DC_METRIC_OBS},
+	{M_KV, "llm.kv_utilisation", "%", "KV blocks in use, all replicas",
+	 DC_METRIC_LEVEL},
+	{M_OUTSTANDING, "llm.outstanding", "", "requests in the system",
+	 DC_METRIC_LEVEL},
+	{M_POWER, "llm.gpu_power", "kW", "the workload's GPUs", DC_METRIC_LEVEL},
+	{M_CLOCK, "llm.clock", "%", "clock the iterations ran at",
+	 DC_METRIC_OBS},
+	{M_THROUGHPUT, "llm.throughput", "/s", "requests completed per second",
+	 DC_METRIC_OBS},
+	{M_TOK_S, "llm.token_throughput", "/s", "output tokens per second",
+	 DC_METRIC_OBS},
+	{M_GOODPUT, "llm.goodput", "/s",
+	 "requests per second meeting both the TTFT and TBT SLOs",
+	 DC_METRIC_OBS},
+	{M_PREEMPT, "llm.preemptions", "", "preemptions by recompute",
+	 DC_METRIC_OBS},
+	{M_E_TOKEN, "llm.energy_per_token", "J", "GPU energy per output token",
+	 DC_METRIC_OBS},
+	{M_MFU, "llm.mfu", "%", "model FLOPs / (busy time x peak)",
+	 DC_METRIC_OBS},
+	{M_BUSY, "llm.busy_share", "%", "share of replica time in iterations",
+	 DC_METRIC_OBS},
+	{M_E_PREFILL, "llm.energy_prefill", "kWh",
+	 "GPU energy of iterations with prompt tokens", DC_METRIC_OBS},
+	{M_E_DECODE, "llm.energy_decode", "kWh",
+	 "GPU energy of decode-only iterations", DC_METRIC_OBS},
+	{M_E_IDLE, "llm.energy_idle", "kWh", "GPU energy while idle",
+	 DC_METRIC_OBS},
+	{M_REQUESTS, "llm.requests_done", "", "requests completed",
+	 DC_METRIC_OBS},
+};
+
+/* A replica's GPU energy as a function of time. */
+typedef struct rep_power {
+	double t_mark, e_mark, p;  /* E(t) = e_mark + p (t - t_mark) */
+} rep_power;
+
+typedef struct inf {
+	const inf_cfg *cfg;
+	const char *name;
+	uint32_t id, stream;
+	dc_llm_perf *perf;
+	dc_replica **reps;
+	rep_power *pw;
+	int64_t *kv_rep;          /* KV blocks each replica holds */
+	double kv_used, kv_total;
+	double p_sum;             /* sum of the replicas' power */
+	double gap;               /* the run of equal token gaps */
+	uint64_t gap_n;
+	int64_t in_system;        /* requests arrived and not finished */
+	dc_router router;
+	dc_arrivals *src;
+	dc_req_spec next;
+	int have_next;
+	int64_t next_id;
+	dc_hall *hall;
+	dc_sim *sim;
+	dc_metrics *m;
+	int mid[M_COUNT];
+	double idle_w;            /* per replica: tp x GPU idle */
+	double q_t, q_e;          /* the hall's last query: time, energy */
+	/* after warmup */
+	int64_t done, good, tokens, preempt;
+	double e_prefill, e_decode, flops, busy;
+	dc_time warmup;
+} inf;
+
+static int inf_create(const void *cfgp, const char *entity, uint32_t stream,
+		      void **self, dc_err *err)
+{
+	const inf_cfg *c = cfgp;
+	inf *w = dc_calloc(1, sizeof *w);
+	if (!w)
+		return dc_err_msg(err, DC_ENOMEM, "out of memory");
+	w->cfg = c;
+	w->name = entity;
+	w->stream = stream;
+	w->router.policy = c->router;
+	w->idle_w = (double)c->tp * c->gpu.idle_w;
+	size_t n = (size_t)c->replicas;
+	w->reps = dc_calloc(n, sizeof *w->reps);
+	w->pw = dc_calloc(n, sizeof *w->pw);
+	w->kv_rep = dc_calloc(n, sizeof *w->kv_rep);
+	int rc = w->reps && w->pw && w->kv_rep ? perf_new(c, &w->perf, err)
+					       : DC_ENOMEM;
+	dc_replica_cfg rc_cfg = c->serving;
+	if (!rc && rc_cfg.kv_tokens == 0)
+		rc_cfg.kv_tokens = dc_llm_perf_kv_tokens(w->perf,
+							 c->perf.mem_margin);
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = dc_replica_new(&rc_cfg, dc_llm_perf_iter, w->perf,
+				    &w->reps[i], err);
+		w->pw[i].p = w->idle_w;
+		w->p_sum += w->idle_w;
+		if (!rc) {
+			dc_replica_stats st;
+			dc_replica_stats_get(w->reps[i], &st);
+			w->kv_total += (double)st.kv_blocks_total;
+		}
+	}
+	*self = w;
+	return rc ? (rc == DC_ENOMEM ? dc_err_msg(err, rc, "out of memory")
+				     : rc)
+		  : DC_OK;
+}
+
+static void inf_destroy(void *self)
+{
+	inf *w = self;
+	for (size_t i = 0; w->reps && i < (size_t)w->cfg->replicas; i++)
+		dc_replica_free(w->reps[i]);
+	dc_free(w->reps);
+	dc_free(w->pw);
+	dc_free(w->kv_rep);
+	dc_llm_perf_free(w->perf);
+	dc_arrivals_free(w->src);
+	dc_free(w);
+}
+
+/* Total GPU energy of the workload up to T (s). */
+static double energy_at(const inf *w, double t)
+{
+	double e = 0;
+	for (size_t i = 0; i < (size_t)w->cfg->replicas; i++)
+		e += w->pw[i].e_mark + w->pw[i].p * (t - w->pw[i].t_mark);
+	return e;
+}
+
+static void set_power(inf *w, size_t i, double t, double p)
+{
+	rep_power *r = &w->pw[i];
+	r->e_mark += r->p * (t - r->t_mark);
+	r->t_mark = t;
+	w->p_sum += p - r->p;
+	r->p = p;
+	dc_metrics_level(w->m, w->mid[M_POWER], dc_sim_now(w->sim), w->p_sum);
+}
+
+/* The hall asks for the mean power of its accelerators over [t0, t1):
+ * this workload's GPUs plus the hall's others at idle. */
+static double hall_load(void *ctx, dc_time t0, dc_time t1)
+{
+	inf *w = ctx;
+	double a = dc_time_to_s(t0), b = dc_time_to_s(t1);
+	double e = energy_at(w, b);
+	double mine = b > a ? (e - w->q_e) / (b - a) : 0;
+	w->q_t = b;
+	w->q_e = e;
+	double others = dc_hall_gpus(w->hall) -
+			(double)(w->cfg->replicas * w->cfg->tp);
+	return mine + others * w->cfg->gpu.idle_w;
+}
+
+static int inf_link(void *self, const dc_world *w_, dc_err *err)
+{
+	inf *w = self;
+	const char *hn = w->cfg->hall;
+	if (!hn || !*hn)
+		return DC_OK;
+	for (size_t i = 0; i < dc_world_count(w_, "halls"); i++) {
+		dc_hall *h = dc_world_find(w_, "halls", i);
+		if (!strcmp(dc_hall_name(h), hn)) {
+			w->hall = h;
+			return dc_hall_attach(h, hall_load, w);
+		}
+	}
+	return dc_err_msg(err, DC_EINVAL, "inference %s: no hall %s", w->name,
+			  hn);
+}
+
+/* ---- events ---- */
+
+/* Replica I now holds USED KV blocks: the workload's share, kept as a
+ * running sum (the level is set at every iteration start). */
+static void record_kv(inf *w, size_t i, int64_t used, dc_time t)
+{
+	w->kv_used += (double)(used - w->kv_rep[i]);
+	w->kv_rep[i] = used;
+	if (w->kv_total > 0)
+		dc_metrics_level(w->m, w->mid[M_KV], t, w->kv_used / w->kv_total);
+}
+
+/* Start replica I's next iteration if it is idle and has work. */
+static int start_iter(inf *w, size_t i, dc_sim *sim)
+{
+	dc_replica *r = w->reps[i];
+	dc_time now = dc_sim_now(sim);
+	double t = dc_time_to_s(now);
+	if (dc_replica_busy(r) || dc_replica_outstanding(r) == 0)
+		return DC_OK;
+	double clock = w->hall ? dc_hall_clock(w->hall) : 1;
+	if (clock <= 0) /* shed: try again later */
+		return dc_sim_after(sim, DC_SEC, w->id, EV_RETRY, i, NULL);
+	dc_iter_plan plan;
+	int rc = dc_replica_begin(r, t, clock, &plan, dc_sim_err(sim));
+	if (rc || plan.n == 0)
+		return rc;
+	set_power(w, i, t, plan.cost.power_W);
+	if (now >= w->warmup) {
+		dc_metrics_obs(w->m, w->mid[M_BATCH], now, (double)plan.n);
+		dc_metrics_obs(w->m, w->mid[M_TOKENS], now,
+			       (double)(plan.prefill_tokens + plan.decode_tokens));
+		dc_metrics_obs(w->m, w->mid[M_CLOCK], now, clock);
+		if (plan.prefill_tokens > 0)
+			w->e_prefill += plan.cost.energy_J;
+		else
+			w->e_decode += plan.cost.energy_J;
+		w->flops += plan.cost.flops;
+		w->busy += plan.duration_s;
+		w->preempt += plan.preempted;
+	}
+	record_kv(w, i, plan.kv_blocks_used, now);
+	dc_time d = dc_time_from_s(plan.duration_s);
+	return dc_sim_after(sim, d > 0 ? d : 1, w->id, EV_ITER_END, i, NULL);
+}
+
+/* Gaps between tokens come in runs of equal values (every sequence that
+ * decoded in consecutive iterations waited the same iteration): they are
+ * recorded as one weighted observation per run. */
+static void flush_gaps(inf *w)
+{
+	if (w->gap_n)
+		dc_metrics_obs_n(w->m, w->mid[M_TBT], dc_sim_now(w->sim),
+				 w->gap, w->gap_n);
+	w->gap_n = 0;
+}
+
+static void on_token(void *ctx, int64_t id, double t, int first, double gap)
+{
+	inf *w = ctx;
+	dc_time now = dc_sim_now(w->sim);
+	if (now < w->warmup)
+		return;
+	w->tokens++;
+	if (first)
+		return;
+	if (w->gap_n && gap != w->gap)
+		flush_gaps(w);
+	w->gap = gap;
+	w->gap_n++;
+}
+
+static void on_done(void *ctx, const dc_req_rec *rec)
+{
+	inf *w = ctx;
+	dc_time now = dc_sim_now(w->sim);
+	dc_metrics_level(w->m, w->mid[M_OUTSTANDING], now,
+			 (double)--w->in_system);
+	if (dc_time_from_s(rec->t_arrival) < w->warmup)
+		return;
+	dc_metrics_obs(w->m, w->mid[M_TTFT], now, rec->ttft);
+	dc_metrics_obs(w->m, w->mid[M_E2E], now, rec->e2e);
+	dc_metrics_obs(w->m, w->mid[M_DELAY], now, rec->sched_delay);
+	dc_metrics_obs(w->m, w->mid[M_TBT_MAX], now, rec->tbt_max);
+	if (rec->output > 1)
+		dc_metrics_obs(w->m, w->mid[M_TPOT], now, rec->tpot);
+	w->done++;
+	if (rec->ttft <= dc_time_to_s(w->cfg->slo_ttft) &&
+	    rec->tbt_max <= dc_time_to_s(w->cfg->slo_tbt))
+		w->good++;
+}
+
+static int on_iter_end(inf *w, dc_sim *sim, size_t i)
+{
+	double t = dc_time_to_s(dc_sim_now(sim));
+	dc_llm_events ev = {w, on_token, on_done};
+	int rc = dc_replica_end(w->reps[i], t, &ev, dc_sim_err(sim));
+	flush_gaps(w);
+	if (rc)
+		return rc;
+	set_power(w, i, t, w->idle_w);
+	return start_iter(w, i, sim);
+}
+
+/* Fetch the next request of the source and schedule its arrival. */
+static int schedule_arrival(inf *w, dc_sim *sim)
+{
+	w->have_next = dc_arrivals_next(w->src, &w->next) == 1;
+	if (!w->have_next)
+		return DC_OK;
+	dc_time at = dc_time_from_s(w->next.t_arrival_s);
+	return dc_sim_at(sim, at, w->id, EV_ARRIVAL, 0, NULL);
+}
+
+static int on_arrival(inf *w, dc_sim *sim)
+{
+	int i = dc_router_pick(&w->router, w->reps, (size_t)w->cfg->replicas);
+	double t = dc_time_to_s(dc_sim_now(sim));
+	dc_req_spec s = w->next;
+	s.t_arrival_s = t;
+	int rc = dc_replica_add(w->reps[i], w->next_id++, &s, t, dc_sim_err(sim));
+	if (rc)
+		return rc;
+	dc_metrics_level(w->m, w->mid[M_OUTSTANDING], dc_sim_now(sim),
+			 (double)++w->in_system);
+	rc = start_iter(w, (size_t)i, sim);
+	return rc ? rc : schedule_arrival(w, sim);
+}
+
+static int inf_handle(void *self, dc_sim *sim, const dc_event *ev)
+{
+	inf *w = self;
+	switch (ev->type) {
+	case EV_ARRIVAL: return on_arrival(w, sim);
+	case EV_ITER_END: return on_iter_end(w, sim, (size_t)ev->data);
+	default: return start_iter(w, (size_t)ev->data, sim);
+	}
+}
+
+static int inf_init(void *self, dc_sim *sim, dc_err *err)
+{
+	inf *w = self;
+	w->id = dc_sim_current(sim);
+	w->sim = sim;
+	w->m = dc_sim_metrics(sim);
+	w->warmup = dc_sim_config(sim)->warmup;
+	if (!w->m)
+		return dc_err_msg(err, DC_EINVAL, "inference needs metrics");
+	for (size_t i = 0; i < DC_ARRAY_LEN(mdefs); i++) {
+		int rc = dc_metrics_declare(w->m, mdefs[i].name, w->name,
+					    mdefs[i].unit, mdefs[i].k,
+					    mdefs[i].help, &w->mid[mdefs[i].id],
+					    err);
+		if (rc)
+			return rc;
+	}
+	dc_metrics_level(w->m, w->mid[M_OUTSTANDING], 0, 0);
+	dc_metrics_level(w->m, w->mid[M_POWER], 0,
+			 w->idle_w * (double)w->cfg->replicas);
+	gsl_rng *r = dc_sim_rng(sim, w->stream);
+	if (!r)
+		return dc_err_msg(err, DC_ENOMEM, "out of memory");
+	int rc = dc_arrivals_new_with(&w->cfg->arrivals, w->cfg->trace, r,
+				      &w->src, err);
+	return rc ? rc : schedule_arrival(w, sim);
+}
+
+static int inf_finish(void *self, dc_sim *sim, dc_err *err)
+{
+	inf *w = self;
+	dc_time now = dc_sim_now(sim);
+	double t = dc_time_to_s(now);
+	double span = t - dc_time_to_s(w->warmup < now ? w->warmup : now);
+	double n_rep = (double)w->cfg->replicas;
+	double e_all = energy_at(w, t);
+	double e_busy = w->e_prefill + w->e_decode;
+	if (span > 0) {
+		dc_metrics_obs(w->m, w->mid[M_THROUGHPUT], now, w->done / span);
+		dc_metrics_obs(w->m, w->mid[M_TOK_S], now, w->tokens / span);
+		dc_metrics_obs(w->m, w->mid[M_GOODPUT], now, w->good / span);
+		dc_metrics_obs(w->m, w->mid[M_BUSY], now, w->busy / (span * n_rep));
+	}
+	if (w->busy > 0)
+		dc_metrics_obs(w->m, w->mid[M_MFU], now,
+			       w->flops / (w->busy * (double)w->cfg->tp *
+					   w->cfg->gpu.peak_fp16));
+	if (w->tokens > 0)
+		dc_metrics_obs(w->m, w->mid[M_E_TOKEN], now, e_busy / w->tokens);
+	dc_metrics_obs(w->m, w->mid[M_PREEMPT], now, (double)w->preempt);
+	dc_metrics_obs(w->m, w->mid[M_E_PREFILL], now, w->e_prefill);
+	dc_metrics_obs(w->m, w->mid[M_E_DECODE], now, w->e_decode);
+	dc_metrics_obs(w->m, w->mid[M_E_IDLE], now,
+		       w->warmup > 0 ? NAN : e_all - e_busy);
+	dc_metrics_obs(w->m, w->mid[M_REQUESTS], now, (double)w->done);
+	return DC_OK;
+}
+
+static const dc_model_ops inf_ops = {"inference", inf_init, inf_handle,
+				     inf_finish};
+
+const dc_component_kind dc_inference_kind = {
+	.key = "inference",
+	.help = "LLM inference served by GPU replicas (request fidelity)",
+	.params = &inf_pset,
+	.cfg_size = sizeof(inf_cfg),
+	.multi = 1,
+	.ops = &inf_ops,
+	.resolve = inf_resolve,
+	.cfg_free = inf_cfg_free,
+	.create = inf_create,
+	.destroy = inf_destroy,
+	.link = inf_link,
+};

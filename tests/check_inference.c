@@ -1,0 +1,167 @@
+/* check_inference.c - the LLM serving workload in the engine: every
+ * request served, naive's stalls against flywheel's bounded TBT, Little's
+ * law, the coupling of GPU power and clock with a hall, bad input. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/scen.h"
+
+#define REL(a, b, tol) (fabs((a) - (b)) <= (tol) * fabs(b))
+
+START_TEST(flywheel_vs_naive_on_the_azure_trace)
+{
+	static dc_rows g;
+	dc_test_run("scenarios/flywheel-vs-naive.yaml", NULL, 0, &g);
+	const char *ws[2] = {"naive", "flywheel"};
+	for (int k = 0; k < 2; k++) {
+		/* V20: the conversation trace holds 19,366 requests */
+		ck_assert_double_eq(dc_test_row(&g, "llm.requests_done", ws[k])->mean,
+				    19366);
+		/* Little's law, exact here: the integral of the requests in the
+		 * system over the run equals the sum of their E2E times */
+		double l = dc_test_row(&g, "llm.outstanding", ws[k])->mean;
+		const dc_stat_row *e = dc_test_row(&g, "llm.e2e", ws[k]);
+		double horizon = 7200;
+		ck_assert_msg(REL(l * horizon, e->mean * (double)e->n, 1e-6),
+			      "%s: L T %.6f vs sum E2E %.6f", ws[k], l * horizon,
+			      e->mean * (double)e->n);
+		ck_assert_msg(dc_test_row(&g, "llm.goodput", ws[k])->mean <=
+				      dc_test_row(&g, "llm.throughput", ws[k])->mean,
+			      "goodput above throughput");
+	}
+	double naive_max = dc_test_row(&g, "llm.tbt", "naive")->max;
+	double fly_max = dc_test_row(&g, "llm.tbt", "flywheel")->max;
+	printf("worst TBT: naive %.1f ms, flywheel %.1f ms; p99 %.1f / %.1f ms\n",
+	       naive_max * 1e3, fly_max * 1e3,
+	       dc_test_row(&g, "llm.tbt", "naive")->p99 * 1e3,
+	       dc_test_row(&g, "llm.tbt", "flywheel")->p99 * 1e3);
+	/* llm.md V10: naive's worst TBT at least 8x flywheel's */
+	ck_assert_msg(naive_max >= 8 * fly_max, "naive %.4f s vs flywheel %.4f s",
+		      naive_max, fly_max);
+	ck_assert_msg(dc_test_row(&g, "llm.tbt", "flywheel")->p99 <
+			      dc_test_row(&g, "llm.tbt", "naive")->p99,
+		      "flywheel p99 TBT not below naive's");
+	/* flywheel caps every iteration at the 512-token budget */
+	ck_assert_double_eq(dc_test_row(&g, "llm.batch_tokens", "flywheel")->max,
+			    512);
+}
+END_TEST
+
+static const char *hall_text(const char *cooling, const char *extra)
+{
+	static char t[4096];
+	snprintf(t, sizeof t,
+		 "name: c\nhorizon: 30 min\nsample_interval: 1 min\n"
+		 "site:\n  climate: constant\n  dry_bulb: 20 C\n  wet_bulb: 12 C\n"
+		 "facility:\n  name: f\n  it_capacity: 1 MW\n  physics_step: 1 min\n"
+		 "halls:\n  - name: gpus\n    racks: 2\n    rack_power: 10.2 kW\n"
+		 "    gpu: h100\n    gpus_per_rack: 8\n    utilization: 50 %%\n"
+		 "%s"
+		 "inference:\n  - name: w\n    model: llama2_7b\n"
+		 "    accelerator: h100_sxm\n    replicas: 12\n    hall: gpus\n"
+		 "    arrivals:\n      kind: poisson\n      rate: 40 /s\n"
+		 "      prompt: 1000\n      output: 200\n", cooling);
+	(void)extra;
+	return t;
+}
+
+START_TEST(hall_power_is_the_workloads)
+{
+	static dc_rows g;
+	dc_test_run(dc_test_write(hall_text(
+		"    cooling: cold_plate\n    supply_temperature: 30 C\n", "")),
+		NULL, 0, &g);
+	/* the hall's accelerators: the workload's 12 GPUs plus 4 idle ones at
+	 * the H100's idle power (data/accelerators.csv) */
+	double hall = dc_test_row(&g, "hall.gpu_power", "gpus")->mean;
+	double work = dc_test_row(&g, "llm.gpu_power", "w")->mean;
+	double idle4 = 4 * 0.075; /* kW: 75 W idle, physics.md §5.1 */
+	ck_assert_msg(REL(hall, work + idle4, 1e-6),
+		      "hall %.6f kW vs workload %.6f + idle %.3f kW", hall, work,
+		      idle4);
+	ck_assert_double_eq(dc_test_row(&g, "llm.clock", "w")->min, 100); /* % */
+}
+END_TEST
+
+START_TEST(hot_hall_slows_the_workload)
+{
+	static dc_rows cool, hot;
+	dc_test_run(dc_test_write(hall_text(
+		"    cooling: cold_plate\n    supply_temperature: 30 C\n", "")),
+		NULL, 0, &cool);
+	dc_test_run(dc_test_write(hall_text(
+		"    cooling: air\n    supply_temperature: 40 C\n"
+		"    envelope: A3\n    thermal_resistance: 0.3 K/W\n", "")),
+		NULL, 0, &hot);
+	double clock = dc_test_row(&hot, "llm.clock", "w")->min; /* % */
+	ck_assert_msg(clock < 100, "hot hall ran the workload at full clock");
+	ck_assert_msg(dc_test_row(&hot, "hall.throttled_gpu_hours", "gpus")->mean > 0,
+		      "no throttled GPU-hours");
+	/* compute-bound time stretches: mean TTFT grows */
+	ck_assert_msg(dc_test_row(&hot, "llm.ttft", "w")->mean >
+			      dc_test_row(&cool, "llm.ttft", "w")->mean,
+		      "TTFT did not grow under throttling");
+}
+END_TEST
+
+START_TEST(deterministic_per_seed)
+{
+	static dc_rows a, b;
+	const char *text = hall_text(
+		"    cooling: cold_plate\n    supply_temperature: 30 C\n", "");
+	dc_test_run(dc_test_write(text), NULL, 0, &a);
+	dc_test_run(dc_test_write(text), NULL, 0, &b);
+	ck_assert_int_eq(a.n, b.n);
+	for (int i = 0; i < a.n; i++)
+		ck_assert_msg(a.r[i].mean == b.r[i].mean ||
+				      (isnan(a.r[i].mean) && isnan(b.r[i].mean)),
+			      "%s differs", a.metric[i]);
+}
+END_TEST
+
+#define BASE "name: x\nhorizon: 1 h\ninference:\n  - name: w\n"
+
+START_TEST(bad_input)
+{
+	dc_test_rejects(BASE "    model: llama9\n", "unknown model 'llama9'");
+	dc_test_rejects(BASE "    model: llama2_70b\n    tensor_parallel: 8\n",
+			"cannot serve");
+	dc_test_rejects(BASE "    model: llama2_7b\n    hall: nowhere\n",
+			"no hall named 'nowhere'");
+	dc_test_rejects(BASE "    model: llama2_7b\n    arrivals:\n"
+			"      kind: poisson\n", "rate");
+	dc_test_rejects(BASE "    model: llama2_7b\n    serving:\n"
+			"      scheduler: eager\n", "serving.scheduler");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("inference");
+	struct { const char *name; const TTest *t; } tc[] = {
+		{"flywheel_vs_naive_on_the_azure_trace",
+		 flywheel_vs_naive_on_the_azure_trace},
+		{"hall_power_is_the_workloads", hall_power_is_the_workloads},
+		{"hot_hall_slows_the_workload", hot_hall_slows_the_workload},
+		{"deterministic_per_seed", deterministic_per_seed},
+		{"bad_input", bad_input},
+	};
+	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
+		TCase *c = tcase_create(tc[i].name);
+		tcase_set_timeout(c, 300);
+		tcase_add_test(c, tc[i].t);
+		suite_add_tcase(s, c);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
