@@ -24,6 +24,34 @@
 static const char *const routes[] = {"round_robin", "least_outstanding",
 				     "jsq", NULL};
 
+/* Schema-constrained output (TypeChat-style): a response fails validation
+ * with probability failure_rate and is repaired by a follow-up request
+ * whose prompt carries the original prompt, the failed output and the
+ * validator's error. */
+typedef struct structured_cfg {
+	double failure_rate;   /* 0..1 */
+	int64_t error_tokens;  /* tokens of the error message */
+	int64_t max_repairs;
+} structured_cfg;
+
+static const dc_param structured_params[] = {
+	{.key = "failure_rate", .type = DC_PT_QTY, .dim = DC_DIM_NONE,
+	 .unit = "%", .def = "0 %", .flags = DC_PF_MIN | DC_PF_MAX, .min = 0,
+	 .max = 1, .off = offsetof(structured_cfg, failure_rate),
+	 .help = "share of responses that fail schema validation"},
+	{.key = "error_tokens", .type = DC_PT_INT, .def = "64",
+	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 0, .max = 100000,
+	 .off = offsetof(structured_cfg, error_tokens),
+	 .help = "tokens of the validation error added to the repair prompt"},
+	{.key = "max_repairs", .type = DC_PT_INT, .def = "3",
+	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 0, .max = 100,
+	 .off = offsetof(structured_cfg, max_repairs),
+	 .help = "repairs before a response is given up"},
+};
+static const dc_pset structured_pset = {"structured", structured_params,
+					DC_ARRAY_LEN(structured_params),
+					"schema validation and repair"};
+
 typedef struct inf_cfg {
 	char *name, *model, *accel, *hall;
 	int64_t replicas, tp;
@@ -35,6 +63,8 @@ typedef struct inf_cfg {
 	dc_src perf_src[NSUB];
 	dc_arrivals_cfg arrivals;
 	dc_src arrivals_src[NSUB];
+	structured_cfg structured;
+	dc_src structured_src[NSUB];
 	/* resolved */
 	dc_llm_arch arch;
 	dc_accel gpu, vidur_gpu;
@@ -76,6 +106,9 @@ static const dc_param inf_params[] = {
 	{.key = "arrivals", .type = DC_PT_SECTION, .sub = &dc_arrivals_pset,
 	 .off = F(arrivals), .src_off = F(arrivals_src),
 	 .help = "request arrivals and lengths"},
+	{.key = "structured", .type = DC_PT_SECTION, .sub = &structured_pset,
+	 .off = F(structured), .src_off = F(structured_src),
+	 .help = "schema-constrained output: validation failures and repairs"},
 };
 static const dc_pset inf_pset = {"inference", inf_params,
 				 DC_ARRAY_LEN(inf_params),
@@ -138,7 +171,7 @@ static int inf_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 	inf_cfg *c = cfgp;
 	char key[160];
 	if (dc_replica_pset.n > NSUB || dc_llm_perf_pset.n > NSUB ||
-	    dc_arrivals_pset.n > NSUB)
+	    dc_arrivals_pset.n > NSUB || structured_pset.n > NSUB)
 		return dc_err_msg(err, DC_EINVAL, "inference: a nested table "
 				  "outgrew its provenance array (a bug)");
 	int rc = load_catalogs(c, sc, err);
@@ -184,7 +217,8 @@ enum { EV_ARRIVAL, EV_ITER_END, EV_RETRY };
 enum { M_TTFT, M_TBT, M_TPOT, M_E2E, M_DELAY, M_TBT_MAX, M_BATCH, M_TOKENS,
        M_KV, M_OUTSTANDING, M_POWER, M_CLOCK, M_THROUGHPUT, M_TOK_S,
        M_GOODPUT, M_PREEMPT, M_E_TOKEN, M_MFU, M_BUSY, M_E_PREFILL,
-       M_E_DECODE, M_E_IDLE, M_REQUESTS, M_COUNT };
+       M_E_DECODE, M_E_IDLE, M_REQUESTS, M_REPAIRS, M_REPAIR_TOKENS,
+       M_E2E_LOGICAL, M_GIVEN_UP, M_SHED_S, M_HELD, M_COUNT };
 
 static const struct mdef {
 	int id;
@@ -232,6 +266,19 @@ static const struct mdef {
 	 DC_METRIC_OBS},
 	{M_REQUESTS, "llm.requests_done", "", "requests completed",
 	 DC_METRIC_OBS},
+	{M_REPAIRS, "llm.repairs", "", "repair requests after failed validation",
+	 DC_METRIC_OBS},
+	{M_REPAIR_TOKENS, "llm.repair_tokens", "",
+	 "prompt and output tokens of each repair", DC_METRIC_OBS},
+	{M_E2E_LOGICAL, "llm.e2e_with_repairs", "s",
+	 "first arrival to the accepted (or last) response", DC_METRIC_OBS},
+	{M_GIVEN_UP, "llm.responses_given_up", "",
+	 "responses still invalid after max_repairs", DC_METRIC_OBS},
+	{M_SHED_S, "llm.shed_replica_seconds", "s",
+	 "replica time held because its hall was shed", DC_METRIC_OBS},
+	{M_HELD, "llm.requests_held", "",
+	 "requests waiting in replicas when their hall was shed",
+	 DC_METRIC_OBS},
 };
 
 /* A replica's GPU energy as a function of time. */
@@ -252,6 +299,22 @@ typedef struct inf {
 	double gap;               /* the run of equal token gaps */
 	uint64_t gap_n;
 	int64_t in_system;        /* requests arrived and not finished */
+	struct logical {          /* per request id: its logical request */
+		double t_origin;
+		int32_t prompt, output, attempt;
+	} *req;
+	size_t req_cap;
+	gsl_rng *fail_rng;
+	int64_t repairs, given_up;
+	double *shed_since;       /* per replica: when it stopped (or -1) */
+	double shed_s;
+	int64_t held;
+	struct pending {
+		int64_t id;
+		dc_req_spec spec;
+	} *pending;
+	size_t n_pending, cap_pending;
+	int oom;
 	dc_router router;
 	dc_arrivals *src;
 	dc_req_spec next;
@@ -285,8 +348,12 @@ static int inf_create(const void *cfgp, const char *entity, uint32_t stream,
 	w->reps = dc_calloc(n, sizeof *w->reps);
 	w->pw = dc_calloc(n, sizeof *w->pw);
 	w->kv_rep = dc_calloc(n, sizeof *w->kv_rep);
-	int rc = w->reps && w->pw && w->kv_rep ? perf_new(c, &w->perf, err)
-					       : DC_ENOMEM;
+	w->shed_since = dc_malloc(n * sizeof *w->shed_since);
+	int rc = w->reps && w->pw && w->kv_rep && w->shed_since
+			 ? perf_new(c, &w->perf, err)
+			 : DC_ENOMEM;
+	for (size_t i = 0; w->shed_since && i < n; i++)
+		w->shed_since[i] = -1;
 	dc_replica_cfg rc_cfg = c->serving;
 	if (!rc && rc_cfg.kv_tokens == 0)
 		rc_cfg.kv_tokens = dc_llm_perf_kv_tokens(w->perf,
@@ -316,6 +383,9 @@ static void inf_destroy(void *self)
 	dc_free(w->reps);
 	dc_free(w->pw);
 	dc_free(w->kv_rep);
+	dc_free(w->shed_since);
+	dc_free(w->req);
+	dc_free(w->pending);
 	dc_llm_perf_free(w->perf);
 	dc_arrivals_free(w->src);
 	dc_free(w);
@@ -393,8 +463,17 @@ static int start_iter(inf *w, size_t i, dc_sim *sim)
 	if (dc_replica_busy(r) || dc_replica_outstanding(r) == 0)
 		return DC_OK;
 	double clock = w->hall ? dc_hall_clock(w->hall) : 1;
-	if (clock <= 0) /* shed: try again later */
+	if (clock <= 0) { /* shed: hold the requests, try again in a second */
+		if (w->shed_since[i] < 0) {
+			w->shed_since[i] = t;
+			w->held += (int64_t)dc_replica_outstanding(r);
+		}
 		return dc_sim_after(sim, DC_SEC, w->id, EV_RETRY, i, NULL);
+	}
+	if (w->shed_since[i] >= 0) {
+		w->shed_s += t - w->shed_since[i];
+		w->shed_since[i] = -1;
+	}
 	dc_iter_plan plan;
 	int rc = dc_replica_begin(r, t, clock, &plan, dc_sim_err(sim));
 	if (rc || plan.n == 0)
@@ -444,6 +523,56 @@ static void on_token(void *ctx, int64_t id, double t, int first, double gap)
 	w->gap_n++;
 }
 
+static int remember(inf *w, int64_t id, double t_origin, int32_t prompt,
+		    int32_t output, int32_t attempt);
+static int route(inf *w, dc_sim *sim, int64_t id, const dc_req_spec *s);
+
+/* Keep a repair request until the iteration's callbacks are over. */
+static int defer(inf *w, int64_t id, const dc_req_spec *s)
+{
+	if (w->n_pending == w->cap_pending) {
+		size_t cap = w->cap_pending ? 2 * w->cap_pending : 16;
+		struct pending *v = dc_realloc(w->pending, cap * sizeof *v);
+		if (!v)
+			return DC_ENOMEM;
+		w->pending = v;
+		w->cap_pending = cap;
+	}
+	w->pending[w->n_pending++] = (struct pending){id, *s};
+	return DC_OK;
+}
+
+/* Schema validation of a finished response: it passes, or a repair
+ * request (prompt + failed output + error message, the same output
+ * length) is queued at once. */
+static void validate(inf *w, const dc_req_rec *rec, dc_time now)
+{
+	const structured_cfg *sc = &w->cfg->structured;
+	struct logical lg = w->req[rec->id];
+	int fail = sc->failure_rate > 0 &&
+		   gsl_rng_uniform(w->fail_rng) < sc->failure_rate;
+	if (fail && lg.attempt < sc->max_repairs) {
+		int64_t p = (int64_t)lg.prompt + lg.output + sc->error_tokens;
+		dc_req_spec s = {dc_time_to_s(now),
+				 (int32_t)(p < INT32_MAX ? p : INT32_MAX),
+				 lg.output};
+		int64_t id = w->next_id++;
+		w->repairs++;
+		dc_metrics_obs(w->m, w->mid[M_REPAIR_TOKENS], now,
+			       (double)s.prompt + s.output);
+		/* routed once the ending iteration is done (a callback may
+		 * not start iterations) */
+		if (remember(w, id, lg.t_origin, lg.prompt, lg.output,
+			     lg.attempt + 1) ||
+		    defer(w, id, &s))
+			w->oom = 1;
+		return;
+	}
+	w->given_up += fail;
+	dc_metrics_obs(w->m, w->mid[M_E2E_LOGICAL], now,
+		       dc_time_to_s(now) - lg.t_origin);
+}
+
 static void on_done(void *ctx, const dc_req_rec *rec)
 {
 	inf *w = ctx;
@@ -462,6 +591,7 @@ static void on_done(void *ctx, const dc_req_rec *rec)
 	if (rec->ttft <= dc_time_to_s(w->cfg->slo_ttft) &&
 	    rec->tbt_max <= dc_time_to_s(w->cfg->slo_tbt))
 		w->good++;
+	validate(w, rec, now);
 }
 
 static int on_iter_end(inf *w, dc_sim *sim, size_t i)
@@ -470,10 +600,47 @@ static int on_iter_end(inf *w, dc_sim *sim, size_t i)
 	dc_llm_events ev = {w, on_token, on_done};
 	int rc = dc_replica_end(w->reps[i], t, &ev, dc_sim_err(sim));
 	flush_gaps(w);
+	if (w->oom)
+		return dc_err_msg(dc_sim_err(sim), DC_ENOMEM, "out of memory");
+	for (size_t k = 0; !rc && k < w->n_pending; k++)
+		rc = route(w, sim, w->pending[k].id, &w->pending[k].spec);
+	w->n_pending = 0;
 	if (rc)
 		return rc;
 	set_power(w, i, t, w->idle_w);
 	return start_iter(w, i, sim);
+}
+
+/* Remember request ID's logical request (its first arrival, lengths and
+ * attempt). */
+static int remember(inf *w, int64_t id, double t_origin, int32_t prompt,
+		    int32_t output, int32_t attempt)
+{
+	if ((size_t)id >= w->req_cap) {
+		size_t cap = w->req_cap ? 2 * w->req_cap : 1024;
+		while (cap <= (size_t)id)
+			cap *= 2;
+		struct logical *v = dc_realloc(w->req, cap * sizeof *v);
+		if (!v)
+			return DC_ENOMEM;
+		w->req = v;
+		w->req_cap = cap;
+	}
+	w->req[id] = (struct logical){t_origin, prompt, output, attempt};
+	return DC_OK;
+}
+
+/* Give request S (id ID) to a replica now and start it if idle. */
+static int route(inf *w, dc_sim *sim, int64_t id, const dc_req_spec *s)
+{
+	int i = dc_router_pick(&w->router, w->reps, (size_t)w->cfg->replicas);
+	double t = dc_time_to_s(dc_sim_now(sim));
+	int rc = dc_replica_add(w->reps[i], id, s, t, dc_sim_err(sim));
+	if (rc)
+		return rc;
+	dc_metrics_level(w->m, w->mid[M_OUTSTANDING], dc_sim_now(sim),
+			 (double)++w->in_system);
+	return start_iter(w, (size_t)i, sim);
 }
 
 /* Fetch the next request of the source and schedule its arrival. */
@@ -488,16 +655,13 @@ static int schedule_arrival(inf *w, dc_sim *sim)
 
 static int on_arrival(inf *w, dc_sim *sim)
 {
-	int i = dc_router_pick(&w->router, w->reps, (size_t)w->cfg->replicas);
-	double t = dc_time_to_s(dc_sim_now(sim));
 	dc_req_spec s = w->next;
-	s.t_arrival_s = t;
-	int rc = dc_replica_add(w->reps[i], w->next_id++, &s, t, dc_sim_err(sim));
+	s.t_arrival_s = dc_time_to_s(dc_sim_now(sim));
+	int64_t id = w->next_id++;
+	int rc = remember(w, id, s.t_arrival_s, s.prompt, s.output, 0);
 	if (rc)
-		return rc;
-	dc_metrics_level(w->m, w->mid[M_OUTSTANDING], dc_sim_now(sim),
-			 (double)++w->in_system);
-	rc = start_iter(w, (size_t)i, sim);
+		return dc_err_msg(dc_sim_err(sim), rc, "out of memory");
+	rc = route(w, sim, id, &s);
 	return rc ? rc : schedule_arrival(w, sim);
 }
 
@@ -532,7 +696,8 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 	dc_metrics_level(w->m, w->mid[M_POWER], 0,
 			 w->idle_w * (double)w->cfg->replicas);
 	gsl_rng *r = dc_sim_rng(sim, w->stream);
-	if (!r)
+	w->fail_rng = dc_sim_rng(sim, w->stream + 1);
+	if (!r || !w->fail_rng)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
 	int rc = dc_arrivals_new_with(&w->cfg->arrivals, w->cfg->trace, r,
 				      &w->src, err);
@@ -566,6 +731,13 @@ static int inf_finish(void *self, dc_sim *sim, dc_err *err)
 	dc_metrics_obs(w->m, w->mid[M_E_IDLE], now,
 		       w->warmup > 0 ? NAN : e_all - e_busy);
 	dc_metrics_obs(w->m, w->mid[M_REQUESTS], now, (double)w->done);
+	dc_metrics_obs(w->m, w->mid[M_REPAIRS], now, (double)w->repairs);
+	dc_metrics_obs(w->m, w->mid[M_GIVEN_UP], now, (double)w->given_up);
+	for (size_t i = 0; i < (size_t)w->cfg->replicas; i++)
+		if (w->shed_since[i] >= 0)
+			w->shed_s += t - w->shed_since[i];
+	dc_metrics_obs(w->m, w->mid[M_SHED_S], now, w->shed_s);
+	dc_metrics_obs(w->m, w->mid[M_HELD], now, (double)w->held);
 	return DC_OK;
 }
 

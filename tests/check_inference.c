@@ -49,6 +49,72 @@ START_TEST(flywheel_vs_naive_on_the_azure_trace)
 }
 END_TEST
 
+
+/* llm.md V12: capacity scales linearly with replicas (FastGen: 1.46 ->
+ * 23.7 q/s for 1 -> 16).  Both overloaded: throughput is capacity. */
+static const char *scaling(int replicas)
+{
+	static char t[1024];
+	snprintf(t, sizeof t,
+		 "name: s\nhorizon: 60 s\nsample_interval: 10 s\n"
+		 "inference:\n  - name: w\n    model: llama2_7b\n"
+		 "    accelerator: h100_sxm\n    replicas: %d\n"
+		 "    router: round_robin\n"
+		 "    arrivals:\n      kind: poisson\n      rate: 2000 /s\n"
+		 "      prompt: 512\n      output: 128\n", replicas);
+	return t;
+}
+
+START_TEST(replica_scaling_is_linear)
+{
+	static dc_rows one, sixteen;
+	dc_test_run(dc_test_write(scaling(1)), NULL, 0, &one);
+	dc_test_run(dc_test_write(scaling(16)), NULL, 0, &sixteen);
+	double a = dc_test_row(&one, "llm.throughput", "w")->mean;
+	double b = dc_test_row(&sixteen, "llm.throughput", "w")->mean;
+	printf("V12: 1 replica %.2f req/s, 16 replicas %.2f req/s (x%.3f)\n", a,
+	       b, b / a);
+	ck_assert_msg(REL(b, 16 * a, 0.05), "16 replicas %.3f vs 16 x %.3f", b,
+		      a);
+}
+END_TEST
+
+
+/* Structured output: each response fails validation with probability p and
+ * is repaired at most 3 times: physical requests = logical + repairs;
+ * repairs ~ Binomial(requests, p); the repair prompt carries prompt +
+ * output + error tokens. */
+START_TEST(structured_output_repairs)
+{
+	static dc_rows g;
+	dc_test_run(dc_test_write(
+		"name: so\nhorizon: 10 min\ninference:\n  - name: w\n"
+		"    model: llama2_7b\n    replicas: 2\n"
+		"    arrivals: {kind: poisson, rate: 5 /s, prompt: 800, output: 300}\n"
+		"    structured: {failure_rate: 20 %, error_tokens: 64, max_repairs: 3}\n"),
+		NULL, 0, &g);
+	double done = dc_test_row(&g, "llm.requests_done", "w")->mean;
+	double rep = dc_test_row(&g, "llm.repairs", "w")->mean;
+	const dc_stat_row *lg = dc_test_row(&g, "llm.e2e_with_repairs", "w");
+	/* every completed physical request is a finished logical one or a
+	 * repair; repairs still in flight at the end are the difference,
+	 * never more than the requests in the system */
+	double gap = (double)lg->n + rep - done;
+	double most = dc_test_row(&g, "llm.outstanding", "w")->max;
+	ck_assert_msg(gap >= 0 && gap <= most,
+		      "done %.0f vs logical %llu + repairs %.0f (max in system "
+		      "%.0f)", done, (unsigned long long)lg->n, rep, most);
+	double sd = sqrt(done * 0.2 * 0.8);
+	ck_assert_msg(fabs(rep - 0.2 * done) < 5 * sd, "repairs %.0f of %.0f",
+		      rep, done);
+	/* a repair: prompt 800 + failed output 300 + error 64, output 300 */
+	ck_assert_double_eq(dc_test_row(&g, "llm.repair_tokens", "w")->mean,
+			    (800 + 300 + 64) + 300);
+	ck_assert_msg(lg->mean > dc_test_row(&g, "llm.e2e", "w")->mean,
+		      "repairs did not lengthen the logical latency");
+}
+END_TEST
+
 static const char *hall_text(const char *cooling, const char *extra)
 {
 	static char t[4096];
@@ -146,6 +212,8 @@ static Suite *suite(void)
 		{"hall_power_is_the_workloads", hall_power_is_the_workloads},
 		{"hot_hall_slows_the_workload", hot_hall_slows_the_workload},
 		{"deterministic_per_seed", deterministic_per_seed},
+		{"replica_scaling_is_linear", replica_scaling_is_linear},
+		{"structured_output_repairs", structured_output_repairs},
 		{"bad_input", bad_input},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
