@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../sim/alloc.h"
@@ -17,12 +18,15 @@
 #include "arrivals.h"
 #include "hall.h"
 #include "llm_engine.h"
+#include "llm_fluid.h"
 #include "llm_perf.h"
 
 #define NSUB 32  /* room for a nested table's provenance */
 
 static const char *const routes[] = {"round_robin", "least_outstanding",
 				     "jsq", NULL};
+static const char *const fidelities[] = {"request", "fluid", NULL};
+enum { FID_REQUEST, FID_FLUID };
 
 /* Schema-constrained output (TypeChat-style): a response fails validation
  * with probability failure_rate and is repaired by a follow-up request
@@ -55,7 +59,7 @@ static const dc_pset structured_pset = {"structured", structured_params,
 typedef struct inf_cfg {
 	char *name, *model, *accel, *hall;
 	int64_t replicas, tp;
-	int router;
+	int router, fidelity;
 	dc_time slo_ttft, slo_tbt;
 	dc_replica_cfg serving;
 	dc_src serving_src[NSUB];
@@ -89,6 +93,9 @@ static const dc_param inf_params[] = {
 	{.key = "router", .type = DC_PT_ENUM, .def = "least_outstanding",
 	 .choices = routes, .off = F(router),
 	 .help = "how requests are spread over replicas"},
+	{.key = "fidelity", .type = DC_PT_ENUM, .def = "request",
+	 .choices = fidelities, .off = F(fidelity),
+	 .help = "request: every iteration an event; fluid: the steady state of the same model"},
 	{.key = "hall", .type = DC_PT_STR, .off = F(hall),
 	 .help = "hall whose accelerators run it (power and heat coupling)"},
 	{.key = "slo_ttft", .type = DC_PT_TIME, .unit = "s", .def = "2 s",
@@ -218,7 +225,8 @@ enum { M_TTFT, M_TBT, M_TPOT, M_E2E, M_DELAY, M_TBT_MAX, M_BATCH, M_TOKENS,
        M_KV, M_OUTSTANDING, M_POWER, M_CLOCK, M_THROUGHPUT, M_TOK_S,
        M_GOODPUT, M_PREEMPT, M_E_TOKEN, M_MFU, M_BUSY, M_E_PREFILL,
        M_E_DECODE, M_E_IDLE, M_REQUESTS, M_REPAIRS, M_REPAIR_TOKENS,
-       M_E2E_LOGICAL, M_GIVEN_UP, M_SHED_S, M_HELD, M_COUNT };
+       M_E2E_LOGICAL, M_GIVEN_UP, M_SHED_S, M_HELD, M_UNIT_CAP, M_TPM,
+       M_UNITS, M_OFFERED, M_COUNT };
 
 static const struct mdef {
 	int id;
@@ -278,6 +286,17 @@ static const struct mdef {
 	 "replica time held because its hall was shed", DC_METRIC_OBS},
 	{M_HELD, "llm.requests_held", "",
 	 "requests waiting in replicas when their hall was shed",
+	 DC_METRIC_OBS},
+	{M_UNIT_CAP, "llm.unit_capacity", "/s",
+	 "requests per second one replica sustains within the SLOs (fluid)",
+	 DC_METRIC_OBS},
+	{M_TPM, "llm.unit_tokens_per_min", "",
+	 "prompt + output tokens per minute of one unit at that capacity",
+	 DC_METRIC_OBS},
+	{M_UNITS, "llm.units_needed", "",
+	 "replicas (units, in tenths) the offered load needs for the SLOs",
+	 DC_METRIC_OBS},
+	{M_OFFERED, "llm.offered_rate", "/s", "mean arrival rate offered",
 	 DC_METRIC_OBS},
 };
 
@@ -440,6 +459,83 @@ static int inf_link(void *self, const dc_world *w_, dc_err *err)
 	}
 	return dc_err_msg(err, DC_EINVAL, "inference %s: no hall %s", w->name,
 			  hn);
+}
+
+/* ---- the fluid view: steady state and units (PTUs) ---- */
+
+/* Mean offered rate and lengths of the arrivals (trace statistics for
+ * traces and 'from trace' lengths). */
+static void offered(const inf_cfg *c, double *lambda, double *p, double *o)
+{
+	const dc_arrivals_cfg *a = &c->arrivals;
+	const dc_trace_stats *st = c->trace ? dc_arrivals_trace_stats(c->trace)
+					    : NULL;
+	*lambda = a->kind == DC_ARR_TRACE ? (st ? st->rate * a->speedup : 0)
+					  : a->rate;
+	int pt = !a->prompt || !strcmp(a->prompt, "from trace");
+	int ot = !a->output || !strcmp(a->output, "from trace");
+	*p = a->length_scale * (pt ? (st ? st->input.mean : 0) : atof(a->prompt));
+	*o = a->length_scale * (ot ? (st ? st->output.mean : 0) : atof(a->output));
+}
+
+static void fluid_cfg(const inf *w, double p, double o, dc_fluid_cfg *f)
+{
+	const inf_cfg *c = w->cfg;
+	dc_fluid_cfg_default(f);
+	f->scheduler = c->serving.scheduler;
+	f->token_budget = c->serving.token_budget;
+	f->max_batch = c->serving.max_batch;
+	f->kv_tokens = dc_llm_perf_kv_tokens(w->perf, c->perf.mem_margin);
+	f->prompt_mean = p;
+	f->output_mean = o > 1 ? o : 1.000001;
+	f->idle_power = w->idle_w;
+	f->slo_ttft = dc_time_to_s(c->slo_ttft);
+	f->slo_tpot = dc_time_to_s(c->slo_tbt);
+}
+
+/* Units: one replica's SLO capacity, its tokens per minute, and the
+ * units the offered load needs (the PTU view, llm.md §3.5). */
+static void report_units(inf *w, const dc_fluid_cfg *f, double lambda,
+			 dc_err *err)
+{
+	double cap = 0, units = 0;
+	dc_time now = 0;
+	dc_metrics_obs(w->m, w->mid[M_OFFERED], now, lambda);
+	if (dc_fluid_capacity(f, dc_llm_perf_iter, w->perf, f->slo_ttft,
+			      f->slo_tpot, &cap, NULL) == DC_OK) {
+		dc_metrics_obs(w->m, w->mid[M_UNIT_CAP], now, cap);
+		dc_metrics_obs(w->m, w->mid[M_TPM], now, dc_fluid_tpm(f, cap));
+	}
+	if (lambda > 0 && dc_fluid_units(f, dc_llm_perf_iter, w->perf, lambda,
+					 f->slo_ttft, f->slo_tpot, 0.1, &units,
+					 NULL) == DC_OK)
+		dc_metrics_obs(w->m, w->mid[M_UNITS], now, units);
+	(void)err;
+}
+
+/* Fluid fidelity: the deployment's steady state at the offered load, its
+ * GPU power held for the whole run (clock 1: the fluid view does not
+ * follow throttling). */
+static int run_fluid(inf *w, const dc_fluid_cfg *f, double lambda,
+		     dc_err *err)
+{
+	dc_fluid_out o;
+	int rc = dc_fluid_eval_units(f, dc_llm_perf_iter, w->perf,
+				     (double)w->cfg->replicas, lambda, &o, err);
+	if (rc)
+		return rc;
+	dc_metrics_obs(w->m, w->mid[M_THROUGHPUT], 0, o.throughput);
+	dc_metrics_obs(w->m, w->mid[M_TOK_S], 0, o.tokens_out_s);
+	if (isfinite(o.ttft))
+		dc_metrics_obs(w->m, w->mid[M_TTFT], 0, o.ttft);
+	dc_metrics_obs(w->m, w->mid[M_TPOT], 0, o.tpot);
+	if (isfinite(o.e2e))
+		dc_metrics_obs(w->m, w->mid[M_E2E], 0, o.e2e);
+	dc_metrics_obs(w->m, w->mid[M_E_TOKEN], 0, o.energy_token);
+	double per = o.power / (double)w->cfg->replicas;
+	for (size_t i = 0; i < (size_t)w->cfg->replicas; i++)
+		set_power(w, i, 0, per);
+	return DC_OK;
 }
 
 /* ---- events ---- */
@@ -699,6 +795,13 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 	w->fail_rng = dc_sim_rng(sim, w->stream + 1);
 	if (!r || !w->fail_rng)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
+	double lambda, p, o;
+	dc_fluid_cfg f;
+	offered(w->cfg, &lambda, &p, &o);
+	fluid_cfg(w, p, o, &f);
+	report_units(w, &f, lambda, err);
+	if (w->cfg->fidelity == FID_FLUID)
+		return run_fluid(w, &f, lambda, err);
 	int rc = dc_arrivals_new_with(&w->cfg->arrivals, w->cfg->trace, r,
 				      &w->src, err);
 	return rc ? rc : schedule_arrival(w, sim);
@@ -707,6 +810,8 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 static int inf_finish(void *self, dc_sim *sim, dc_err *err)
 {
 	inf *w = self;
+	if (w->cfg->fidelity == FID_FLUID)
+		return DC_OK; /* its figures were reported at the start */
 	dc_time now = dc_sim_now(sim);
 	double t = dc_time_to_s(now);
 	double span = t - dc_time_to_s(w->warmup < now ? w->warmup : now);

@@ -115,6 +115,43 @@ START_TEST(structured_output_repairs)
 }
 END_TEST
 
+
+/* Fluid fidelity: the steady state of the same model agrees with the
+ * request-level run on throughput and TPOT at moderate load, and the
+ * units reported serve the offered load. */
+static const char *fidelity(const char *f)
+{
+	static char t[1024];
+	snprintf(t, sizeof t,
+		 "name: f\nhorizon: 20 min\nsample_interval: 1 min\n"
+		 "inference:\n  - name: w\n    model: llama2_7b\n"
+		 "    replicas: 4\n    fidelity: %s\n"
+		 "    arrivals:\n      kind: poisson\n      rate: 40 /s\n"
+		 "      prompt: 600\n      output: 150\n", f);
+	return t;
+}
+
+START_TEST(fluid_agrees_with_requests)
+{
+	static dc_rows rq, fl;
+	dc_test_run(dc_test_write(fidelity("request")), NULL, 0, &rq);
+	dc_test_run(dc_test_write(fidelity("fluid")), NULL, 0, &fl);
+	double tr = dc_test_row(&rq, "llm.throughput", "w")->mean;
+	double tf = dc_test_row(&fl, "llm.throughput", "w")->mean;
+	double pr = dc_test_row(&rq, "llm.tpot", "w")->mean;
+	double pf = dc_test_row(&fl, "llm.tpot", "w")->mean;
+	printf("fluid vs request: %.3f vs %.3f req/s, TPOT %.2f vs %.2f ms\n",
+	       tf, tr, pf * 1e3, pr * 1e3);
+	ck_assert_msg(REL(tf, tr, 0.02), "throughput fluid %.3f request %.3f",
+		      tf, tr);
+	ck_assert_msg(REL(pf, pr, 0.15), "TPOT fluid %.4f request %.4f", pf, pr);
+	double units = dc_test_row(&fl, "llm.units_needed", "w")->mean;
+	double cap = dc_test_row(&fl, "llm.unit_capacity", "w")->mean;
+	ck_assert_msg(units * cap >= 40 - 1e-9 && (units - 0.1) * cap < 40,
+		      "%.1f units of %.3f req/s for 40 req/s", units, cap);
+}
+END_TEST
+
 static const char *hall_text(const char *cooling, const char *extra)
 {
 	static char t[4096];
@@ -214,6 +251,7 @@ static Suite *suite(void)
 		{"deterministic_per_seed", deterministic_per_seed},
 		{"replica_scaling_is_linear", replica_scaling_is_linear},
 		{"structured_output_repairs", structured_output_repairs},
+		{"fluid_agrees_with_requests", fluid_agrees_with_requests},
 		{"bad_input", bad_input},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
