@@ -31,6 +31,8 @@ typedef struct seq {
 	uint8_t scheduled;  /* admitted at least once */
 	uint8_t done;       /* finished during the current dc_replica_end */
 	double t_arr, t_sched, t_first, t_last, tbt_max;
+	int64_t adapter;    /* LoRA adapter, -1: the base model */
+	int64_t order;      /* requests added before this one */
 } seq;
 
 struct dc_replica {
@@ -52,6 +54,18 @@ struct dc_replica {
 	double t_begin, t_now;
 	dc_iter_plan plan;
 	dc_replica_stats st;
+	/* LoRA hook (dc_replica_set_lora); has_lora 0: none */
+	int has_lora;
+	dc_replica_lora_ops lops;
+	void *lctx;
+	int32_t *wcount;   /* waiting requests per adapter, index adapter+1 */
+	int32_t *rcount;   /* running requests per adapter (>= 0) */
+	int32_t *slot;     /* scratch: batch slot of an adapter, or -1 */
+	uint8_t *served;   /* an adapter's request completed here */
+	int64_t *lids, *ltok; /* scratch: a batch's adapters and tokens */
+	int64_t ndistinct; /* adapters (>= 0) with running requests */
+	int64_t cur;       /* dedicated: adapter held (-1: base) */
+	int64_t gate;      /* dedicated: requests added before the switch */
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -210,11 +224,36 @@ static int32_t wq_at(const dc_replica *r, size_t k)
 	return r->wq[(r->wq_head + k) % r->wq_cap];
 }
 
-static int32_t wq_pop_front(dc_replica *r)
+/* Count sequence I in (D = 1) or out of (D = -1) the waiting queue. */
+static void lora_wait(dc_replica *r, int32_t i, int32_t d)
 {
-	int32_t i = r->wq[r->wq_head];
+	if (r->has_lora)
+		r->wcount[r->pool[i].adapter + 1] += d;
+}
+
+/* Count sequence I in or out of the running set. */
+static void lora_run(dc_replica *r, int32_t i, int32_t d)
+{
+	int64_t a = r->pool[i].adapter;
+	if (!r->has_lora || a < 0)
+		return;
+	int32_t *c = &r->rcount[a];
+	if (d > 0 && (*c)++ == 0)
+		r->ndistinct++;
+	if (d < 0 && --(*c) == 0)
+		r->ndistinct--;
+}
+
+/* Remove and return the waiting entry at position K (0: the head). */
+static int32_t wq_remove(dc_replica *r, size_t k)
+{
+	int32_t i = wq_at(r, k);
+	for (size_t j = k; j > 0; j--)  /* close the gap from the head side */
+		r->wq[(r->wq_head + j) % r->wq_cap] =
+			r->wq[(r->wq_head + j - 1) % r->wq_cap];
 	r->wq_head = (r->wq_head + 1) % r->wq_cap;
 	r->wq_len--;
+	lora_wait(r, i, -1);
 	return i;
 }
 
@@ -225,6 +264,7 @@ static void wq_push_front(dc_replica *r, int32_t i)
 	r->wq[r->wq_head] = i;
 	r->wq_len++;
 	r->pool[i].state = S_WAITING;
+	lora_wait(r, i, 1);
 }
 
 /* ---- replica lifetime --------------------------------------------------- */
@@ -247,6 +287,7 @@ int dc_replica_new(const dc_replica_cfg *cfg, dc_iter_fn fn,
 	r->fn = fn;
 	r->fn_ctx = fn_ctx;
 	r->free_head = -1;
+	r->cur = -1;
 	r->nblocks = cfg->kv_tokens / cfg->block_size;
 	/* vLLM/Vidur: watermark_blocks = int(watermark * num_blocks) */
 	r->wm_blocks = (int64_t)(cfg->watermark * (double)r->nblocks);
@@ -275,7 +316,69 @@ void dc_replica_free(dc_replica *r)
 	dc_free(r->bq);
 	dc_free(r->bc);
 	dc_free(r->badm);
+	dc_free(r->wcount);
+	dc_free(r->rcount);
+	dc_free(r->slot);
+	dc_free(r->served);
+	dc_free(r->lids);
+	dc_free(r->ltok);
 	dc_free(r);
+}
+
+static int lora_ops_check(const dc_replica_lora_ops *o, dc_err *err)
+{
+	if (!o || (o->dedicated != 0 && o->dedicated != 1) ||
+	    (o->dedicated ? !o->swap : !o->batch))
+		return dc_err_msg(err, DC_EINVAL, "llm replica: adapter hook "
+				  "missing or without its %s function",
+				  o && o->dedicated ? "swap" : "batch");
+	if (o->n_adapters < 1 || o->n_adapters > (1 << 24) ||
+	    (!o->dedicated && o->max_resident < 1))
+		return dc_err_msg(err, DC_EINVAL, "llm replica: adapter hook "
+				  "with %lld adapters and %lld slots",
+				  (long long)o->n_adapters,
+				  (long long)o->max_resident);
+	return DC_OK;
+}
+
+int dc_replica_set_lora(dc_replica *r, const dc_replica_lora_ops *ops,
+			void *ctx, dc_err *err)
+{
+	if (!r)
+		return dc_err_msg(err, DC_EINVAL, "llm replica: NULL argument");
+	if (r->has_lora || r->st.requests_in)
+		return dc_err_msg(err, DC_EINVAL, "llm replica: the adapter "
+				  "hook must be set once, before requests");
+	int rc = lora_ops_check(ops, err);
+	if (rc)
+		return rc;
+	size_t n = (size_t)ops->n_adapters, mb = (size_t)r->cfg.max_batch;
+	r->wcount = dc_calloc(n + 1, sizeof *r->wcount);
+	r->rcount = dc_calloc(n, sizeof *r->rcount);
+	r->slot = dc_malloc(n * sizeof *r->slot);
+	r->served = dc_calloc(n, 1);
+	r->lids = dc_malloc(mb * sizeof *r->lids);
+	r->ltok = dc_malloc(mb * sizeof *r->ltok);
+	if (!r->wcount || !r->rcount || !r->slot || !r->served || !r->lids ||
+	    !r->ltok) {
+		dc_free(r->wcount), dc_free(r->rcount), dc_free(r->slot);
+		dc_free(r->served), dc_free(r->lids), dc_free(r->ltok);
+		r->wcount = r->rcount = r->slot = NULL;
+		r->served = NULL;
+		r->lids = r->ltok = NULL;
+		return dc_err_msg(err, DC_ENOMEM, "out of memory");
+	}
+	for (size_t a = 0; a < n; a++)
+		r->slot[a] = -1;
+	r->lops = *ops;
+	r->lctx = ctx;
+	r->has_lora = 1;
+	return DC_OK;
+}
+
+int64_t dc_replica_adapter(const dc_replica *r)
+{
+	return r->has_lora && r->lops.dedicated ? r->cur : -1;
 }
 
 /* The most tokens request S may ever hold in KV on this replica. */
@@ -288,8 +391,19 @@ static int fits_alone(const dc_replica *r, const dc_req_spec *s)
 int dc_replica_add(dc_replica *r, int64_t req_id, const dc_req_spec *s,
 		   double now, dc_err *err)
 {
+	return dc_replica_add_adapter(r, req_id, s, -1, now, err);
+}
+
+int dc_replica_add_adapter(dc_replica *r, int64_t req_id, const dc_req_spec *s,
+			   int64_t adapter, double now, dc_err *err)
+{
 	if (!r || !s)
 		return dc_err_msg(err, DC_EINVAL, "llm replica: NULL argument");
+	int64_t na = r->has_lora ? r->lops.n_adapters : 0;
+	if (adapter < -1 || adapter >= na)
+		return dc_err_msg(err, DC_EINVAL, "llm request %lld: adapter "
+				  "%lld is outside -1..%lld", (long long)req_id,
+				  (long long)adapter, (long long)na - 1);
 	if (s->prompt < 1 || s->output < 1 ||
 	    (int64_t)s->prompt + s->output > INT32_MAX)
 		return dc_err_msg(err, DC_EINVAL, "llm request %lld: prompt %d "
@@ -321,7 +435,10 @@ int dc_replica_add(dc_replica *r, int64_t req_id, const dc_req_spec *s,
 	q->prefill = 1;
 	q->state = S_WAITING;
 	q->t_arr = s->t_arrival_s;
+	q->adapter = adapter;
+	q->order = r->st.requests_in;
 	r->wq[(r->wq_head + r->wq_len++) % r->wq_cap] = i;
+	lora_wait(r, i, 1);
 	r->st.requests_in++;
 	return DC_OK;
 }
@@ -346,18 +463,52 @@ static int64_t admit_blocks(const dc_replica *r, const seq *s)
 	return blocks_for(r, tok);
 }
 
-/* Admit the head of the waiting queue at NOW if the batch cap and memory
- * (beyond the watermark) allow; returns its pool index or -1. */
+/* Dedicated: may waiting sequence S be admitted to the current visit? */
+static int ded_eligible(const dc_replica *r, const seq *s)
+{
+	return s->adapter == r->cur && (s->order < r->gate ||
+		r->wq_len == (size_t)r->wcount[r->cur + 1]);
+}
+
+/* The queue position of the next admission candidate, or -1: the head
+ * (unmerged: if its adapter fits the slots), or (dedicated) the oldest
+ * eligible request. */
+static int64_t lora_candidate(const dc_replica *r)
+{
+	if (!r->has_lora)
+		return 0;
+	if (!r->lops.dedicated) {
+		int64_t a = r->pool[wq_at(r, 0)].adapter;
+		if (a >= 0 && !r->rcount[a] &&
+		    r->ndistinct >= r->lops.max_resident)
+			return -1;
+		return 0;
+	}
+	if (!r->wcount[r->cur + 1])
+		return -1;
+	for (size_t k = 0; k < r->wq_len; k++)
+		if (ded_eligible(r, &r->pool[wq_at(r, k)]))
+			return (int64_t)k;
+	return -1;
+}
+
+/* Admit the next candidate of the waiting queue (normally its head) at
+ * NOW if the batch cap, memory (beyond the watermark) and adapter rules
+ * allow; returns its pool index or -1. */
 static int32_t try_admit(dc_replica *r, double now, uint8_t *adm)
 {
 	if (!r->wq_len || r->nrun >= (size_t)r->cfg.max_batch)
 		return -1;
-	int32_t i = wq_at(r, 0);
+	int64_t k = lora_candidate(r);
+	if (k < 0)
+		return -1;
+	int32_t i = wq_at(r, (size_t)k);
 	seq *s = &r->pool[i];
 	int64_t nb = admit_blocks(r, s);
 	if (r->nblocks - r->used - nb < r->wm_blocks)
 		return -1;
-	wq_pop_front(r);
+	wq_remove(r, (size_t)k);
+	lora_run(r, i, 1);
 	s->blocks = (int32_t)nb;
 	r->used += nb;
 	s->state = S_RUNNING;
@@ -376,6 +527,7 @@ static void preempt_last(dc_replica *r)
 {
 	int32_t i = r->run[--r->nrun];
 	seq *s = &r->pool[i];
+	lora_run(r, i, -1);
 	r->used -= s->blocks;
 	s->blocks = 0;
 	s->ctx = 0;
@@ -498,6 +650,7 @@ static void unadmit(dc_replica *r)
 		s->blocks = 0;
 		if (r->badm[b] == 2)
 			s->scheduled = 0, s->t_sched = 0;
+		lora_run(r, i, -1);
 		r->nrun--;  /* admissions are the newest running entries */
 		wq_push_front(r, i);  /* room: it came from the queue */
 	}
@@ -520,6 +673,78 @@ static void plan_fill(dc_replica *r, const dc_iter_out *o)
 	p->kv_blocks_used = r->used;
 	p->duration_s = o->time_s;
 	p->cost = *o;
+}
+
+/* Dedicated: with nothing of the current adapter running or admissible,
+ * switch to the adapter of the oldest waiting request and gate the visit
+ * at the requests added so far. */
+static void ded_pick(dc_replica *r)
+{
+	if (!r->has_lora || !r->lops.dedicated || r->nrun || !r->wq_len ||
+	    lora_candidate(r) >= 0)
+		return;
+	r->cur = r->pool[wq_at(r, 0)].adapter;
+	r->gate = r->st.requests_in;
+}
+
+/* Unmerged: gather the batch's distinct adapters and their tokens into
+ * lids/ltok; returns how many. */
+static size_t lora_gather(dc_replica *r)
+{
+	size_t m = 0;
+	for (size_t b = 0; b < r->nb; b++) {
+		int64_t a = r->pool[r->bidx[b]].adapter;
+		if (a < 0)
+			continue;
+		if (r->slot[a] < 0) {
+			r->slot[a] = (int32_t)m;
+			r->lids[m] = a;
+			r->ltok[m++] = 0;
+		}
+		r->ltok[r->slot[a]] += r->bq[b];
+	}
+	for (size_t j = 0; j < m; j++)
+		r->slot[r->lids[j]] = -1;
+	return m;
+}
+
+/* Ask the hook what the batch's adapters cost (FROM: the adapter held
+ * before ded_pick) and add it to the plan and O. */
+static int lora_cost(dc_replica *r, int64_t from, double clock,
+		     dc_iter_out *o, dc_err *err)
+{
+	double load = 0, extra = 0;
+	int64_t loads = 0;
+	int rc = DC_OK;
+	dc_iter_plan *p = &r->plan;
+	if (!r->has_lora)
+		return DC_OK;
+	if (r->lops.dedicated) {
+		p->adapters = r->cur >= 0;
+		if (r->cur != from) {
+			rc = r->lops.swap(r->lctx, from, r->cur, &load);
+			loads = 1;
+		}
+	} else {
+		size_t m = lora_gather(r);
+		p->adapters = (int32_t)m;
+		if (m)
+			rc = r->lops.batch(r->lctx, m, r->lids, r->ltok, clock,
+					   &load, &loads, &extra);
+	}
+	if (rc)
+		return dc_err_msg(err, rc, "llm replica: the adapter hook "
+				  "failed (%s)", dc_strerror(rc));
+	if (!(isfinite(load) && load >= 0 && isfinite(extra) && extra >= 0 &&
+	      loads >= 0))
+		return dc_err_msg(err, DC_ERANGE, "llm replica: the adapter "
+				  "hook gave load %g s, extra %g s", load, extra);
+	p->adapter_loads = (int32_t)loads;
+	p->adapter_load_s = load;
+	p->adapter_extra_s = extra;
+	o->time_s += load + extra;
+	o->energy_J += o->power_W * (load + extra);
+	return DC_OK;
 }
 
 static int form(dc_replica *r, double now)
@@ -548,12 +773,16 @@ int dc_replica_begin(dc_replica *r, double now, double clock,
 		return rc;
 	memset(&r->plan, 0, sizeof r->plan);
 	r->nb = 0;
+	int64_t cur0 = r->cur, gate0 = r->gate;
+	ded_pick(r);
 	rc = form(r, now);
 	if (rc) {
 		unadmit(r);
+		r->cur = cur0, r->gate = gate0;
 		return dc_err_msg(err, rc, "out of memory");
 	}
 	if (!r->nb) {
+		r->cur = cur0, r->gate = gate0;
 		plan->preempted = r->plan.preempted;
 		return DC_OK;
 	}
@@ -567,8 +796,11 @@ int dc_replica_begin(dc_replica *r, double now, double clock,
 	else if (rc)
 		dc_err_msg(err, rc, "llm replica: the performance model "
 			   "failed (%s)", dc_strerror(rc));
+	if (!rc)
+		rc = lora_cost(r, cur0, clock, &o, err);
 	if (rc) {
 		unadmit(r);
+		r->cur = cur0, r->gate = gate0;
 		return rc;
 	}
 	plan_fill(r, &o);
@@ -630,6 +862,11 @@ static void advance_seq(dc_replica *r, size_t b, double now,
 		s->done = 1;
 		r->used -= s->blocks;
 		s->blocks = 0;
+		lora_run(r, i, -1);
+		if (r->has_lora && s->adapter >= 0 && !r->served[s->adapter]) {
+			r->served[s->adapter] = 1;
+			r->st.adapters_served++;
+		}
 		rec_fill(s, now, &rec);
 		r->st.requests_done++;
 	}
@@ -661,6 +898,10 @@ static void count_iteration(dc_replica *r, double now)
 	st->kv_util_busy += dt * (double)p->kv_blocks_used /
 		(double)r->nblocks;
 	st->energy_J += p->cost.energy_J;
+	st->adapter_loads += p->adapter_loads;
+	st->adapter_load_s += p->adapter_load_s;
+	st->adapter_extra_s += p->adapter_extra_s;
+	st->adapter_batch_sum += p->adapters;
 }
 
 int dc_replica_end(dc_replica *r, double now, const dc_llm_events *ev,
@@ -730,6 +971,40 @@ static int check_seq(const dc_replica *r, const seq *s, dc_err *err)
 	return DC_OK;
 }
 
+/* Adapter counts agree with the queues; unmerged: the running adapters
+ * fit the slots; dedicated: everything running is of the held adapter. */
+static int check_lora(const dc_replica *r, dc_err *err)
+{
+	int64_t na = r->lops.n_adapters, w = 0, run = 0, distinct = 0;
+	for (int64_t a = 0; a <= na; a++)
+		w += r->wcount[a];
+	for (int64_t a = 0; a < na; a++) {
+		run += r->rcount[a];
+		distinct += r->rcount[a] > 0;
+	}
+	int64_t base_run = 0;
+	for (size_t k = 0; k < r->nrun; k++) {
+		const seq *s = &r->pool[r->run[k]];
+		base_run += s->adapter < 0;
+		if (r->lops.dedicated && s->adapter != r->cur)
+			return dc_err_msg(err, DC_EFAIL, "llm check: adapter "
+					  "%lld runs on a replica holding %lld",
+					  (long long)s->adapter,
+					  (long long)r->cur);
+	}
+	if (w != (int64_t)r->wq_len || run + base_run != (int64_t)r->nrun ||
+	    distinct != r->ndistinct)
+		return dc_err_msg(err, DC_EFAIL, "llm check: adapter counts "
+				  "%lld waiting, %lld running, %lld distinct "
+				  "disagree", (long long)w, (long long)run,
+				  (long long)distinct);
+	if (!r->lops.dedicated && r->ndistinct > r->lops.max_resident)
+		return dc_err_msg(err, DC_EFAIL, "llm check: %lld adapters "
+				  "running, %lld slots", (long long)r->ndistinct,
+				  (long long)r->lops.max_resident);
+	return DC_OK;
+}
+
 int dc_replica_check(const dc_replica *r, dc_err *err)
 {
 	int64_t blocks = 0;
@@ -763,7 +1038,7 @@ int dc_replica_check(const dc_replica *r, dc_err *err)
 		if (r->pool[r->run[k]].state != S_RUNNING)
 			return dc_err_msg(err, DC_EFAIL, "llm check: running "
 					  "entry %zu is not running", k);
-	return DC_OK;
+	return r->has_lora ? check_lora(r, err) : DC_OK;
 }
 
 /* ---- router ------------------------------------------------------------- */
@@ -816,6 +1091,7 @@ static int arrival_cmp(const void *a, const void *b)
 typedef struct driver {
 	dc_llm_result *res;
 	const dc_llm_events *tap;
+	const dc_llm_simple_opt *opt;
 	size_t done;
 	dc_replica **reps;
 	double *t_end;   /* per replica: end of its iteration, or INFINITY */
@@ -876,8 +1152,10 @@ static int drv_arrivals(driver *d, const dc_router *router,
 			return dc_err_msg(err, DC_EINVAL, "llm driver: unknown "
 					  "router policy %d", router->policy);
 		d->res->replica_of[i] = k;
-		int rc = dc_replica_add(d->reps[k], (int64_t)i, &reqs[i], t,
-					err);
+		int64_t a = d->opt && d->opt->adapter_of ?
+			d->opt->adapter_of[i] : -1;
+		int rc = dc_replica_add_adapter(d->reps[k], (int64_t)i,
+						&reqs[i], a, t, err);
 		if (rc)
 			return rc;
 	}
@@ -941,6 +1219,11 @@ static int drv_setup(driver *d, const dc_replica_cfg *cfg, dc_iter_fn fn,
 	for (size_t k = 0; k < d->n_rep; k++) {
 		d->t_end[k] = INFINITY;
 		int rc = dc_replica_new(cfg, fn, fn_ctx, &d->reps[k], err);
+		if (!rc && d->opt && d->opt->lora)
+			rc = dc_replica_set_lora(d->reps[k], d->opt->lora,
+						 d->opt->lora_ctx ?
+						 d->opt->lora_ctx[k] : NULL,
+						 err);
 		if (rc)
 			return rc;
 	}
@@ -980,6 +1263,11 @@ static void stats_add(dc_replica_stats *t, const dc_replica_stats *s)
 	t->busy_s += s->busy_s;
 	t->energy_J += s->energy_J;
 	t->outstanding_s += s->outstanding_s;
+	t->adapter_loads += s->adapter_loads;
+	t->adapter_load_s += s->adapter_load_s;
+	t->adapter_extra_s += s->adapter_extra_s;
+	t->adapter_batch_sum += s->adapter_batch_sum;
+	t->adapters_served += s->adapters_served;
 }
 
 static void drv_totals(driver *d)
@@ -1005,7 +1293,7 @@ int dc_llm_run_simple(const dc_replica_cfg *cfg, dc_iter_fn fn,
 				  "(%zu replicas, router %d)", n_rep,
 				  router ? router->policy : -1);
 	double clock = opt && opt->clock != 0 ? opt->clock : 1;
-	driver d = {.res = res, .tap = opt ? opt->tap : NULL,
+	driver d = {.res = res, .tap = opt ? opt->tap : NULL, .opt = opt,
 		    .n_rep = n_rep, .n_req = n_req, .clock = clock,
 		    .check = opt ? opt->check : 0};
 	res->n = n_req;

@@ -123,6 +123,16 @@ typedef struct dc_replica_stats {
 	double energy_J;          /* sum of dc_iter_out.energy_J */
 	double outstanding_s;     /* integral of unfinished requests over
 				     time, request-seconds (Little's L*T) */
+	/* LoRA adapters (dc_replica_set_lora; all 0 without): */
+	int64_t adapter_loads;    /* swap stalls: adapter loads (unmerged
+				     cache misses) or whole-model switches
+				     (dedicated) */
+	double adapter_load_s;    /* their time, s (inside busy_s) */
+	double adapter_extra_s;   /* unmerged per-iteration adapter compute
+				     and memory time, s (inside busy_s) */
+	int64_t adapter_batch_sum;/* distinct adapters per iteration, summed */
+	int64_t adapters_served;  /* distinct adapters (id >= 0) among the
+				     requests completed here */
 } dc_replica_stats;
 
 /* What dc_replica_begin planned.  n == 0: nothing to do (the replica stays
@@ -135,7 +145,13 @@ typedef struct dc_iter_plan {
 	int64_t kv_blocks_used;   /* after this iteration's allocations */
 	int32_t preempted;        /* preemptions made to form the batch */
 	double duration_s;        /* == cost.time_s (> 0 when n > 0) */
-	dc_iter_out cost;         /* the performance model's answer */
+	dc_iter_out cost;         /* the performance model's answer, plus
+				     the adapter times below in time_s and
+				     (at power_W) energy_J */
+	int32_t adapters;         /* distinct adapters (id >= 0) in the batch */
+	int32_t adapter_loads;    /* swap stalls charged to this iteration */
+	double adapter_load_s;    /* their time, s */
+	double adapter_extra_s;   /* unmerged adapter overhead, s */
 } dc_iter_plan;
 
 /* Where dc_replica_end reports.  Either function may be NULL.
@@ -177,8 +193,11 @@ int dc_replica_add(dc_replica *r, int64_t req_id, const dc_req_spec *s,
  * *PLAN describes it and R is busy until dc_replica_end.  With nothing to
  * do, plan->n == 0 and R stays idle.  Returns DC_OK, DC_EINVAL (R busy,
  * bad CLOCK, NOW going backwards), DC_ERANGE (the model returned a time
- * that is not finite and > 0) or the model's own code; on error R is as
- * before the call except that preempted requests stay preempted. */
+ * that is not finite and > 0, or the adapter hook a time that is not
+ * finite and >= 0) or the model's or the hook's own code; on error R is
+ * as before the call except that preempted requests stay preempted (and,
+ * dedicated mode, the undone admissions go back to the head of the
+ * queue); the hook's own state (its cache) may have changed. */
 int dc_replica_begin(dc_replica *r, double now, double clock,
 		     dc_iter_plan *plan, dc_err *err);
 
@@ -204,6 +223,63 @@ void dc_replica_stats_get(const dc_replica *r, dc_replica_stats *out);
  * context, queue counts agree.  Returns DC_OK or DC_EFAIL with the broken
  * invariant in ERR (a bug).  For tests and debug builds. */
 int dc_replica_check(const dc_replica *r, dc_err *err);
+
+/* ---- LoRA adapters (optional) ------------------------------------------- */
+
+/* Multi-adapter serving (llm.md §3.6).  A request may name a LoRA adapter
+ * (dc_replica_add_adapter; id -1 = the base model).  Two modes:
+ *
+ * unmerged (S-LoRA/Punica): batches mix adapters.  Admission (FIFO from
+ *   the head of the queue) also requires that the distinct adapters of the
+ *   running requests stay within max_resident (the GPU adapter slots), so
+ *   every batch fits the cache.  Each iteration passes its distinct
+ *   adapters and their token counts to batch(), which makes them resident
+ *   and returns the load time of the misses (a swap stall) and the extra
+ *   time of the adapter kernels; both are added to the iteration.
+ *
+ * dedicated (one merged model per fine-tune): the replica holds one
+ *   adapter's merged weights (-1, the base model, at start) and batches
+ *   only requests of that adapter; no per-token overhead.  Switching rule
+ *   (gated polling, so no adapter starves): the replica admits, oldest
+ *   first, waiting requests of its current adapter that arrived before it
+ *   switched to it (or any of them when no other adapter is waiting); when
+ *   nothing of its adapter is running or admissible it switches to the
+ *   adapter of the oldest waiting request, and swap() gives the time,
+ *   added to the first iteration after the switch.
+ *
+ * The hook's functions return DC_OK or a DC_E* code; times are s, finite
+ * and >= 0.  CTX is the hook's state (one per replica: its GPUs). */
+typedef struct dc_replica_lora_ops {
+	int dedicated;          /* 0: unmerged, 1: dedicated */
+	int64_t n_adapters;     /* adapter ids 0..n_adapters-1, >= 1 */
+	int64_t max_resident;   /* unmerged: most distinct adapters among
+				   running requests, >= 1 */
+	/* unmerged: the batch uses the N distinct adapters IDS, TOKENS[i]
+	   tokens of IDS[i], at clock ratio CLOCK. */
+	int (*batch)(void *ctx, size_t n, const int64_t *ids,
+		     const int64_t *tokens, double clock, double *load_s,
+		     int64_t *loads, double *extra_s);
+	/* dedicated: time to switch from adapter FROM to TO (-1: base) */
+	int (*swap)(void *ctx, int64_t from, int64_t to, double *time_s);
+} dc_replica_lora_ops;
+
+/* Give R the adapter hook OPS (copied) with context CTX (borrowed: must
+ * outlive R), before any request is added.  Returns DC_OK, DC_EINVAL (R
+ * has seen requests or already has a hook, OPS NULL or its function for
+ * the mode NULL, n_adapters outside [1, 2^24], max_resident < 1) or
+ * DC_ENOMEM; R unchanged on error. */
+int dc_replica_set_lora(dc_replica *r, const dc_replica_lora_ops *ops,
+			void *ctx, dc_err *err);
+
+/* dc_replica_add for a request of adapter ADAPTER (-1: the base model;
+ * without a hook only -1 is accepted).  Returns as dc_replica_add, plus
+ * DC_EINVAL for an adapter outside -1..n_adapters-1. */
+int dc_replica_add_adapter(dc_replica *r, int64_t req_id, const dc_req_spec *s,
+			   int64_t adapter, double now, dc_err *err);
+
+/* The adapter whose weights a dedicated replica holds now (-1: base, and
+ * always -1 without a dedicated hook).  Cannot fail. */
+int64_t dc_replica_adapter(const dc_replica *r);
 
 /* ---- router ------------------------------------------------------------- */
 
@@ -236,6 +312,10 @@ typedef struct dc_llm_simple_opt {
 	int check;              /* nonzero: dc_replica_check after every step */
 	const dc_llm_events *tap; /* optional: also hears every event (on_done
 				   before the driver stores the record) */
+	const dc_replica_lora_ops *lora; /* optional adapter hook ... */
+	void *const *lora_ctx;  /* ... with one context per replica (n_rep) */
+	const int64_t *adapter_of; /* optional: request i's adapter (n_req;
+				   NULL: all -1, the base model) */
 } dc_llm_simple_opt;
 
 typedef struct dc_llm_result {
@@ -254,7 +334,9 @@ typedef struct dc_llm_result {
  * its own in double seconds, until every request is done.  At one instant
  * it handles iteration ends (replica order), then arrivals (by time, then
  * input order; the router picks at arrival), then starts an iteration on
- * every idle replica (replica order).  Request i gets id i.
+ * every idle replica (replica order).  Request i gets id i.  With
+ * opt->lora every replica k gets the hook (opt->lora, opt->lora_ctx[k])
+ * and request i adapter opt->adapter_of[i] (or -1).
  * On success RES owns its arrays (dc_llm_result_free).  Returns DC_OK,
  * DC_EINVAL (bad arguments, a request that cannot fit), DC_ENOMEM, a
  * model's code, or DC_EFAIL (opt->check found a broken invariant); RES is
