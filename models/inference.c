@@ -20,6 +20,7 @@
 #include "llm_engine.h"
 #include "llm_fluid.h"
 #include "llm_perf.h"
+#include "lora.h"
 
 #define NSUB 32  /* room for a nested table's provenance */
 
@@ -69,6 +70,9 @@ typedef struct inf_cfg {
 	dc_src arrivals_src[NSUB];
 	structured_cfg structured;
 	dc_src structured_src[NSUB];
+	dc_lora_cfg lora;
+	dc_src lora_src[NSUB];
+	int lora_on;                /* the scenario has a lora section */
 	/* resolved */
 	dc_llm_arch arch;
 	dc_accel gpu, vidur_gpu;
@@ -116,6 +120,9 @@ static const dc_param inf_params[] = {
 	{.key = "structured", .type = DC_PT_SECTION, .sub = &structured_pset,
 	 .off = F(structured), .src_off = F(structured_src),
 	 .help = "schema-constrained output: validation failures and repairs"},
+	{.key = "lora", .type = DC_PT_SECTION, .sub = &dc_lora_pset,
+	 .off = F(lora), .src_off = F(lora_src),
+	 .help = "fine-tunes served as LoRA adapters (present: requests pick adapters)"},
 };
 static const dc_pset inf_pset = {"inference", inf_params,
 				 DC_ARRAY_LEN(inf_params),
@@ -178,11 +185,17 @@ static int inf_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 	inf_cfg *c = cfgp;
 	char key[160];
 	if (dc_replica_pset.n > NSUB || dc_llm_perf_pset.n > NSUB ||
-	    dc_arrivals_pset.n > NSUB || structured_pset.n > NSUB)
+	    dc_arrivals_pset.n > NSUB || structured_pset.n > NSUB ||
+	    dc_lora_pset.n > NSUB)
 		return dc_err_msg(err, DC_EINVAL, "inference: a nested table "
 				  "outgrew its provenance array (a bug)");
 	int rc = load_catalogs(c, sc, err);
 	if (!rc && dc_arrivals_check(&c->arrivals, err))
+		rc = DC_EINVAL;
+	for (size_t i = 0; i < inf_pset.n; i++)
+		if (!strcmp(inf_params[i].key, "lora"))
+			c->lora_on = src && src[i] == DC_SRC_SCENARIO;
+	if (!rc && c->lora_on && dc_lora_cfg_check(&c->lora, err))
 		rc = DC_EINVAL;
 	if (!rc && needs_trace(&c->arrivals))
 		rc = dc_arrivals_trace_load(c->arrivals.trace, sc->data_dir,
@@ -226,7 +239,8 @@ enum { M_TTFT, M_TBT, M_TPOT, M_E2E, M_DELAY, M_TBT_MAX, M_BATCH, M_TOKENS,
        M_GOODPUT, M_PREEMPT, M_E_TOKEN, M_MFU, M_BUSY, M_E_PREFILL,
        M_E_DECODE, M_E_IDLE, M_REQUESTS, M_REPAIRS, M_REPAIR_TOKENS,
        M_E2E_LOGICAL, M_GIVEN_UP, M_SHED_S, M_HELD, M_UNIT_CAP, M_TPM,
-       M_UNITS, M_OFFERED, M_COUNT };
+       M_UNITS, M_OFFERED, M_LORA_LOADS, M_LORA_STALL, M_LORA_SERVED,
+       M_LORA_SWAPS, M_COUNT };
 
 static const struct mdef {
 	int id;
@@ -298,6 +312,15 @@ static const struct mdef {
 	 DC_METRIC_OBS},
 	{M_OFFERED, "llm.offered_rate", "/s", "mean arrival rate offered",
 	 DC_METRIC_OBS},
+	{M_LORA_LOADS, "llm.adapter_loads", "",
+	 "adapter loads into GPU memory (swap stalls, unmerged)", DC_METRIC_OBS},
+	{M_LORA_STALL, "llm.adapter_stall", "s",
+	 "time iterations waited for adapter loads or model swaps",
+	 DC_METRIC_OBS},
+	{M_LORA_SERVED, "llm.adapters_per_replica", "",
+	 "distinct adapters each replica served", DC_METRIC_OBS},
+	{M_LORA_SWAPS, "llm.model_swaps", "",
+	 "whole-model switches (dedicated deployments)", DC_METRIC_OBS},
 };
 
 /* A replica's GPU energy as a function of time. */
@@ -321,6 +344,7 @@ typedef struct inf {
 	struct logical {          /* per request id: its logical request */
 		double t_origin;
 		int32_t prompt, output, attempt;
+		int64_t adapter;  /* LoRA adapter, -1: the base model */
 	} *req;
 	size_t req_cap;
 	gsl_rng *fail_rng;
@@ -334,6 +358,10 @@ typedef struct inf {
 	} *pending;
 	size_t n_pending, cap_pending;
 	int oom;
+	dc_lora_gpu **lora;       /* per replica, when LoRA is on */
+	dc_lora_pop *pop;
+	gsl_rng *lora_rng;
+	int64_t cur_adapter;      /* the adapter a repair inherits */
 	dc_router router;
 	dc_arrivals *src;
 	dc_req_spec next;
@@ -350,6 +378,40 @@ typedef struct inf {
 	double e_prefill, e_decode, flops, busy;
 	dc_time warmup;
 } inf;
+
+/* One LoRA state per replica (adapter cache or held fine-tune), hooked
+ * into its scheduler, and the adapters' popularity. */
+static int lora_setup(inf *w, dc_err *err)
+{
+	const inf_cfg *c = w->cfg;
+	size_t n = (size_t)c->replicas;
+	dc_lora_shape sh = {c->arch.hidden, c->arch.ffn, c->arch.heads,
+			    c->arch.kv_heads, c->arch.layers, c->arch.gated};
+	double b = (double)c->perf.weight_bytes;
+	dc_lora_hw hw = {b, b * (double)dc_llm_params(&c->arch) / (double)c->tp,
+			 c->gpu.hbm_bw * (c->perf.eta_memory > 0 ? c->perf.eta_memory : 1),
+			 c->gpu.peak_fp16 * (c->perf.eta_compute > 0 ? c->perf.eta_compute : 1) *
+				 (double)c->tp};
+	w->lora = dc_calloc(n, sizeof *w->lora);
+	if (!w->lora)
+		return dc_err_msg(err, DC_ENOMEM, "out of memory");
+	int rc = dc_lora_pop_new(c->lora.popularity, c->lora.adapters,
+				 c->lora.zipf_s, &w->pop, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = dc_lora_gpu_new(&c->lora, &sh, &hw, &w->lora[i], err);
+		if (rc)
+			break;
+		dc_replica_lora_ops ops = {
+			.dedicated = c->lora.mode == DC_LORA_DEDICATED,
+			.n_adapters = c->lora.adapters,
+			.max_resident = c->lora.cache_adapters,
+			.batch = dc_lora_gpu_batch,
+			.swap = dc_lora_gpu_swap,
+		};
+		rc = dc_replica_set_lora(w->reps[i], &ops, w->lora[i], err);
+	}
+	return rc;
+}
 
 static int inf_create(const void *cfgp, const char *entity, uint32_t stream,
 		      void **self, dc_err *err)
@@ -388,6 +450,8 @@ static int inf_create(const void *cfgp, const char *entity, uint32_t stream,
 			w->kv_total += (double)st.kv_blocks_total;
 		}
 	}
+	if (!rc && c->lora_on)
+		rc = lora_setup(w, err);
 	*self = w;
 	return rc ? (rc == DC_ENOMEM ? dc_err_msg(err, rc, "out of memory")
 				     : rc)
@@ -405,6 +469,10 @@ static void inf_destroy(void *self)
 	dc_free(w->shed_since);
 	dc_free(w->req);
 	dc_free(w->pending);
+	for (size_t i = 0; w->lora && i < (size_t)w->cfg->replicas; i++)
+		dc_lora_gpu_free(w->lora[i]);
+	dc_free(w->lora);
+	dc_lora_pop_free(w->pop);
 	dc_llm_perf_free(w->perf);
 	dc_arrivals_free(w->src);
 	dc_free(w);
@@ -653,6 +721,7 @@ static void validate(inf *w, const dc_req_rec *rec, dc_time now)
 				 (int32_t)(p < INT32_MAX ? p : INT32_MAX),
 				 lg.output};
 		int64_t id = w->next_id++;
+		w->cur_adapter = lg.adapter;
 		w->repairs++;
 		dc_metrics_obs(w->m, w->mid[M_REPAIR_TOKENS], now,
 			       (double)s.prompt + s.output);
@@ -722,7 +791,13 @@ static int remember(inf *w, int64_t id, double t_origin, int32_t prompt,
 		w->req = v;
 		w->req_cap = cap;
 	}
-	w->req[id] = (struct logical){t_origin, prompt, output, attempt};
+	/* a repair keeps its request's adapter; a new request draws one */
+	int64_t ad = -1;
+	if (attempt > 0 && id > 0)
+		ad = w->cur_adapter;
+	else if (w->pop)
+		ad = dc_lora_pop_sample(w->pop, w->lora_rng);
+	w->req[id] = (struct logical){t_origin, prompt, output, attempt, ad};
 	return DC_OK;
 }
 
@@ -731,7 +806,10 @@ static int route(inf *w, dc_sim *sim, int64_t id, const dc_req_spec *s)
 {
 	int i = dc_router_pick(&w->router, w->reps, (size_t)w->cfg->replicas);
 	double t = dc_time_to_s(dc_sim_now(sim));
-	int rc = dc_replica_add(w->reps[i], id, s, t, dc_sim_err(sim));
+	int rc = w->lora ? dc_replica_add_adapter(w->reps[i], id, s,
+						  w->req[id].adapter, t,
+						  dc_sim_err(sim))
+			 : dc_replica_add(w->reps[i], id, s, t, dc_sim_err(sim));
 	if (rc)
 		return rc;
 	dc_metrics_level(w->m, w->mid[M_OUTSTANDING], dc_sim_now(sim),
@@ -793,7 +871,8 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 			 w->idle_w * (double)w->cfg->replicas);
 	gsl_rng *r = dc_sim_rng(sim, w->stream);
 	w->fail_rng = dc_sim_rng(sim, w->stream + 1);
-	if (!r || !w->fail_rng)
+	w->lora_rng = dc_sim_rng(sim, w->stream + 2);
+	if (!r || !w->fail_rng || !w->lora_rng)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
 	double lambda, p, o;
 	dc_fluid_cfg f;
@@ -805,6 +884,27 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 	int rc = dc_arrivals_new_with(&w->cfg->arrivals, w->cfg->trace, r,
 				      &w->src, err);
 	return rc ? rc : schedule_arrival(w, sim);
+}
+
+static void report_lora(inf *w, dc_time now)
+{
+	if (!w->lora)
+		return;
+	double loads = 0, stall = 0, swaps = 0;
+	for (size_t i = 0; i < (size_t)w->cfg->replicas; i++) {
+		dc_lora_gpu_stats g;
+		dc_replica_stats st;
+		dc_lora_gpu_stats_get(w->lora[i], &g);
+		dc_replica_stats_get(w->reps[i], &st);
+		loads += (double)g.cache.misses;
+		stall += g.cache.load_s + g.swap_s;
+		swaps += (double)g.swaps;
+		dc_metrics_obs(w->m, w->mid[M_LORA_SERVED], now,
+			       (double)st.adapters_served);
+	}
+	dc_metrics_obs(w->m, w->mid[M_LORA_LOADS], now, loads);
+	dc_metrics_obs(w->m, w->mid[M_LORA_STALL], now, stall);
+	dc_metrics_obs(w->m, w->mid[M_LORA_SWAPS], now, swaps);
 }
 
 static int inf_finish(void *self, dc_sim *sim, dc_err *err)
@@ -843,6 +943,7 @@ static int inf_finish(void *self, dc_sim *sim, dc_err *err)
 			w->shed_s += t - w->shed_since[i];
 	dc_metrics_obs(w->m, w->mid[M_SHED_S], now, w->shed_s);
 	dc_metrics_obs(w->m, w->mid[M_HELD], now, (double)w->held);
+	report_lora(w, now);
 	return DC_OK;
 }
 

@@ -152,6 +152,38 @@ START_TEST(fluid_agrees_with_requests)
 }
 END_TEST
 
+
+/* Multi-LoRA: unmerged adapters on a shared base model keep up with the
+ * load; dedicated deployments stall on whole-model swaps, each costing the
+ * model's weights over the host link: 2 B x 6.738e9 params / 25 GB/s. */
+START_TEST(multi_lora_shared_vs_dedicated)
+{
+	static dc_rows g;
+	dc_test_run("scenarios/multi-lora.yaml", NULL, 0, &g);
+	double offered = 20;
+	ck_assert_msg(REL(dc_test_row(&g, "llm.throughput", "shared")->mean,
+			  offered, 0.03), "shared did not keep up");
+	ck_assert_msg(dc_test_row(&g, "llm.e2e", "dedicated")->mean >
+			      10 * dc_test_row(&g, "llm.e2e", "shared")->mean,
+		      "dedicated not slower");
+	double swaps = dc_test_row(&g, "llm.model_swaps", "dedicated")->mean;
+	double stall = dc_test_row(&g, "llm.adapter_stall", "dedicated")->mean;
+	double swap_s = 2.0 * 6738415616.0 / 25e9; /* llm.md 3.1, 3.6 */
+	ck_assert_msg(REL(stall, swaps * swap_s, 1e-3),
+		      "stall %.3f s for %.0f swaps of %.4f s", stall, swaps,
+		      swap_s);
+	/* each shared load: 16.8 MB over 25 GB/s (llm.md 3.6: r16 q,v) */
+	double loads = dc_test_row(&g, "llm.adapter_loads", "shared")->mean;
+	double lstall = dc_test_row(&g, "llm.adapter_stall", "shared")->mean;
+	ck_assert_msg(REL(lstall, loads * 16777216.0 / 25e9, 1e-3),
+		      "load stall %.4f s for %.0f loads", lstall, loads);
+	ck_assert_msg(dc_test_row(&g, "llm.adapters_per_replica", "shared")->mean >
+			      dc_test_row(&g, "llm.adapters_per_replica",
+					  "dedicated")->mean,
+		      "shared served fewer adapters per replica");
+}
+END_TEST
+
 static const char *hall_text(const char *cooling, const char *extra)
 {
 	static char t[4096];
@@ -252,6 +284,7 @@ static Suite *suite(void)
 		{"replica_scaling_is_linear", replica_scaling_is_linear},
 		{"structured_output_repairs", structured_output_repairs},
 		{"fluid_agrees_with_requests", fluid_agrees_with_requests},
+		{"multi_lora_shared_vs_dedicated", multi_lora_shared_vs_dedicated},
 		{"bad_input", bad_input},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
