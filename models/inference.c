@@ -13,10 +13,12 @@
 #include <string.h>
 
 #include "../sim/alloc.h"
+#include "../sim/rng.h"
 #include "../sim/metrics.h"
 #include "../sim/table.h"
 #include "arrivals.h"
 #include "hall.h"
+#include "llm_capacity.h"
 #include "llm_engine.h"
 #include "llm_fluid.h"
 #include "llm_perf.h"
@@ -57,6 +59,50 @@ static const dc_pset structured_pset = {"structured", structured_params,
 					DC_ARRAY_LEN(structured_params),
 					"schema validation and repair"};
 
+/* Capacity search (llm.md §3.5, Sarathi-Serve / Vidur-Search): the
+ * largest rate at which the SLO quantiles hold and queueing stays
+ * bounded, found by probing the serving engine with REQUESTS requests. */
+typedef struct cap_cfg {
+	int64_t requests;          /* per probe; 0: no search */
+	double ttft_q, tbt_q, sched_q;
+	dc_time max_sched;         /* bound on the sched_q scheduling delay */
+	double tolerance;          /* relative width of the final bracket */
+} cap_cfg;
+
+#define C(f) offsetof(cap_cfg, f)
+static const dc_param cap_params[] = {
+	{.key = "requests", .type = DC_PT_INT, .def = "0",
+	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 0, .max = 10000000,
+	 .off = C(requests),
+	 .help = "requests per probe (0: no capacity search)"},
+	/* llm.md §3.5: Vidur-Search's ttft_tbt_90_99_2.0_0.2 */
+	{.key = "ttft_quantile", .type = DC_PT_QTY, .dim = DC_DIM_NONE,
+	 .unit = "%", .def = "90 %", .flags = DC_PF_MIN_EXCL | DC_PF_MAX,
+	 .min = 0, .max = 1, .off = C(ttft_q),
+	 .help = "TTFT quantile held to slo_ttft"},
+	{.key = "tbt_quantile", .type = DC_PT_QTY, .dim = DC_DIM_NONE,
+	 .unit = "%", .def = "99 %", .flags = DC_PF_MIN_EXCL | DC_PF_MAX,
+	 .min = 0, .max = 1, .off = C(tbt_q),
+	 .help = "quantile of every token gap held to slo_tbt"},
+	/* "scheduling delay stays bounded" (llm.md §3.5); Sarathi-Serve bounds
+	   the median at 2 s */
+	{.key = "scheduling_quantile", .type = DC_PT_QTY, .dim = DC_DIM_NONE,
+	 .unit = "%", .def = "50 %", .flags = DC_PF_MIN_EXCL | DC_PF_MAX,
+	 .min = 0, .max = 1, .off = C(sched_q),
+	 .help = "scheduling-delay quantile held to max_scheduling_delay"},
+	{.key = "max_scheduling_delay", .type = DC_PT_TIME, .unit = "s",
+	 .def = "2 s", .flags = DC_PF_MIN_EXCL, .min = 0, .off = C(max_sched),
+	 .help = "bound on that quantile of the scheduling delay"},
+	{.key = "tolerance", .type = DC_PT_QTY, .dim = DC_DIM_NONE,
+	 .unit = "%", .def = "2 %", .flags = DC_PF_MIN_EXCL | DC_PF_MAX,
+	 .min = 0, .max = 0.5, .off = C(tolerance),
+	 .help = "relative precision of the capacity"},
+};
+#undef C
+static const dc_pset cap_pset = {"capacity", cap_params,
+				 DC_ARRAY_LEN(cap_params),
+				 "capacity search at the SLOs"};
+
 typedef struct inf_cfg {
 	char *name, *model, *accel, *hall;
 	int64_t replicas, tp;
@@ -72,6 +118,8 @@ typedef struct inf_cfg {
 	dc_src structured_src[NSUB];
 	dc_lora_cfg lora;
 	dc_src lora_src[NSUB];
+	cap_cfg capacity;
+	dc_src capacity_src[NSUB];
 	int lora_on;                /* the scenario has a lora section */
 	/* resolved */
 	dc_llm_arch arch;
@@ -123,6 +171,9 @@ static const dc_param inf_params[] = {
 	{.key = "lora", .type = DC_PT_SECTION, .sub = &dc_lora_pset,
 	 .off = F(lora), .src_off = F(lora_src),
 	 .help = "fine-tunes served as LoRA adapters (present: requests pick adapters)"},
+	{.key = "capacity", .type = DC_PT_SECTION, .sub = &cap_pset,
+	 .off = F(capacity), .src_off = F(capacity_src),
+	 .help = "capacity search: the largest rate meeting the SLO quantiles"},
 };
 static const dc_pset inf_pset = {"inference", inf_params,
 				 DC_ARRAY_LEN(inf_params),
@@ -240,7 +291,7 @@ enum { M_TTFT, M_TBT, M_TPOT, M_E2E, M_DELAY, M_TBT_MAX, M_BATCH, M_TOKENS,
        M_E_DECODE, M_E_IDLE, M_REQUESTS, M_REPAIRS, M_REPAIR_TOKENS,
        M_E2E_LOGICAL, M_GIVEN_UP, M_SHED_S, M_HELD, M_UNIT_CAP, M_TPM,
        M_UNITS, M_OFFERED, M_LORA_LOADS, M_LORA_STALL, M_LORA_SERVED,
-       M_LORA_SWAPS, M_COUNT };
+       M_LORA_SWAPS, M_CAPACITY, M_CAP_GPUS, M_COUNT };
 
 static const struct mdef {
 	int id;
@@ -321,6 +372,12 @@ static const struct mdef {
 	 "distinct adapters each replica served", DC_METRIC_OBS},
 	{M_LORA_SWAPS, "llm.model_swaps", "",
 	 "whole-model switches (dedicated deployments)", DC_METRIC_OBS},
+	{M_CAPACITY, "llm.capacity", "/s",
+	 "largest arrival rate meeting the SLO quantiles (capacity search)",
+	 DC_METRIC_OBS},
+	{M_CAP_GPUS, "llm.gpus_needed", "",
+	 "GPUs the offered rate needs at the searched per-replica capacity",
+	 DC_METRIC_OBS},
 };
 
 /* A replica's GPU energy as a function of time. */
@@ -363,6 +420,7 @@ typedef struct inf {
 	gsl_rng *lora_rng;
 	int64_t cur_adapter;      /* the adapter a repair inherits */
 	dc_router router;
+	dc_replica_cfg rep_cfg;   /* serving config with KV resolved */
 	dc_arrivals *src;
 	dc_req_spec next;
 	int have_next;
@@ -379,12 +437,10 @@ typedef struct inf {
 	dc_time warmup;
 } inf;
 
-/* One LoRA state per replica (adapter cache or held fine-tune), hooked
- * into its scheduler, and the adapters' popularity. */
-static int lora_setup(inf *w, dc_err *err)
+/* One replica's LoRA state: an adapter cache (unmerged) or the held
+ * fine-tune (dedicated), sized from the model and its GPUs. */
+static int lora_gpu_new(const inf_cfg *c, dc_lora_gpu **out, dc_err *err)
 {
-	const inf_cfg *c = w->cfg;
-	size_t n = (size_t)c->replicas;
 	dc_lora_shape sh = {c->arch.hidden, c->arch.ffn, c->arch.heads,
 			    c->arch.kv_heads, c->arch.layers, c->arch.gated};
 	double b = (double)c->perf.weight_bytes;
@@ -392,23 +448,38 @@ static int lora_setup(inf *w, dc_err *err)
 			 c->gpu.hbm_bw * (c->perf.eta_memory > 0 ? c->perf.eta_memory : 1),
 			 c->gpu.peak_fp16 * (c->perf.eta_compute > 0 ? c->perf.eta_compute : 1) *
 				 (double)c->tp};
+	return dc_lora_gpu_new(&c->lora, &sh, &hw, out, err);
+}
+
+static dc_replica_lora_ops lora_ops(const inf_cfg *c)
+{
+	dc_replica_lora_ops ops = {
+		.dedicated = c->lora.mode == DC_LORA_DEDICATED,
+		.n_adapters = c->lora.adapters,
+		.max_resident = c->lora.cache_adapters,
+		.batch = dc_lora_gpu_batch,
+		.swap = dc_lora_gpu_swap,
+	};
+	return ops;
+}
+
+/* One LoRA state per replica, hooked into its scheduler, and the
+ * adapters' popularity. */
+static int lora_setup(inf *w, dc_err *err)
+{
+	const inf_cfg *c = w->cfg;
+	size_t n = (size_t)c->replicas;
 	w->lora = dc_calloc(n, sizeof *w->lora);
 	if (!w->lora)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
 	int rc = dc_lora_pop_new(c->lora.popularity, c->lora.adapters,
 				 c->lora.zipf_s, &w->pop, err);
+	dc_replica_lora_ops ops = lora_ops(c);
 	for (size_t i = 0; !rc && i < n; i++) {
-		rc = dc_lora_gpu_new(&c->lora, &sh, &hw, &w->lora[i], err);
-		if (rc)
-			break;
-		dc_replica_lora_ops ops = {
-			.dedicated = c->lora.mode == DC_LORA_DEDICATED,
-			.n_adapters = c->lora.adapters,
-			.max_resident = c->lora.cache_adapters,
-			.batch = dc_lora_gpu_batch,
-			.swap = dc_lora_gpu_swap,
-		};
-		rc = dc_replica_set_lora(w->reps[i], &ops, w->lora[i], err);
+		rc = lora_gpu_new(c, &w->lora[i], err);
+		if (!rc)
+			rc = dc_replica_set_lora(w->reps[i], &ops, w->lora[i],
+						 err);
 	}
 	return rc;
 }
@@ -435,12 +506,13 @@ static int inf_create(const void *cfgp, const char *entity, uint32_t stream,
 			 : DC_ENOMEM;
 	for (size_t i = 0; w->shed_since && i < n; i++)
 		w->shed_since[i] = -1;
-	dc_replica_cfg rc_cfg = c->serving;
-	if (!rc && rc_cfg.kv_tokens == 0)
-		rc_cfg.kv_tokens = dc_llm_perf_kv_tokens(w->perf,
+	dc_replica_cfg *rc_cfg = &w->rep_cfg;
+	*rc_cfg = c->serving;
+	if (!rc && rc_cfg->kv_tokens == 0)
+		rc_cfg->kv_tokens = dc_llm_perf_kv_tokens(w->perf,
 							 c->perf.mem_margin);
 	for (size_t i = 0; !rc && i < n; i++) {
-		rc = dc_replica_new(&rc_cfg, dc_llm_perf_iter, w->perf,
+		rc = dc_replica_new(rc_cfg, dc_llm_perf_iter, w->perf,
 				    &w->reps[i], err);
 		w->pw[i].p = w->idle_w;
 		w->p_sum += w->idle_w;
@@ -579,6 +651,112 @@ static void report_units(inf *w, const dc_fluid_cfg *f, double lambda,
 					 NULL) == DC_OK)
 		dc_metrics_obs(w->m, w->mid[M_UNITS], now, units);
 	(void)err;
+}
+
+/* ---- capacity search ---- */
+
+/* Fresh LoRA state for each capacity probe, so that probes share no
+ * cache contents, and the same adapter draw for every probe. */
+typedef struct cap_lora {
+	const inf *w;
+	dc_lora_gpu **gpus;      /* per replica */
+	size_t n_gpus;           /* allocated */
+	int64_t *adapter_of;     /* per request */
+	size_t n_alloc;
+	dc_replica_lora_ops ops;
+	uint32_t seed;
+} cap_lora;
+
+static void cap_lora_clear(cap_lora *cl)
+{
+	for (size_t i = 0; i < cl->n_gpus; i++) {
+		dc_lora_gpu_free(cl->gpus[i]);
+		cl->gpus[i] = NULL;
+	}
+}
+
+static int cap_adapters(cap_lora *cl, size_t n, dc_err *err)
+{
+	if (n > cl->n_alloc) {
+		int64_t *a = dc_realloc(cl->adapter_of, n * sizeof *a);
+		if (!a)
+			return dc_err_msg(err, DC_ENOMEM, "out of memory");
+		cl->adapter_of = a, cl->n_alloc = n;
+	}
+	gsl_rng *r = dc_rng_new(NULL, cl->seed, 0, 1);
+	if (!r)
+		return dc_err_msg(err, DC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		cl->adapter_of[i] = dc_lora_pop_sample(cl->w->pop, r);
+	gsl_rng_free(r);
+	return DC_OK;
+}
+
+static int cap_prepare(void *ctx, size_t n_rep, size_t n,
+		       dc_llm_simple_opt *opt, dc_err *err)
+{
+	cap_lora *cl = ctx;
+	cap_lora_clear(cl);
+	if (n_rep > cl->n_gpus) {
+		dc_lora_gpu **g = dc_realloc(cl->gpus, n_rep * sizeof *g);
+		if (!g)
+			return dc_err_msg(err, DC_ENOMEM, "out of memory");
+		for (size_t i = cl->n_gpus; i < n_rep; i++)
+			g[i] = NULL;
+		cl->gpus = g, cl->n_gpus = n_rep;
+	}
+	int rc = DC_OK;
+	for (size_t i = 0; !rc && i < n_rep; i++)
+		rc = lora_gpu_new(cl->w->cfg, &cl->gpus[i], err);
+	if (!rc)
+		rc = cap_adapters(cl, n, err);
+	opt->lora = &cl->ops;
+	opt->lora_ctx = (void *const *)cl->gpus;
+	opt->adapter_of = cl->adapter_of;
+	return rc;
+}
+
+/* The search over the engine at the workload's SLOs (clock 1, no
+ * structured-output repairs) and the GPUs the offered rate needs. */
+static int report_capacity(inf *w, double lambda, uint32_t seed,
+			   dc_err *err)
+{
+	const inf_cfg *c = w->cfg;
+	const cap_cfg *k = &c->capacity;
+	size_t nr = (size_t)c->replicas;
+	dc_cap_engine e = {
+		.cfg = &w->rep_cfg, .fn = dc_llm_perf_iter, .fn_ctx = w->perf,
+		.n_rep = nr, .router = w->router, .arrivals = &c->arrivals,
+		.trace = c->trace, .n = (size_t)k->requests, .seed = seed,
+		.clock = 1,
+		.slo = {k->ttft_q, dc_time_to_s(c->slo_ttft), k->tbt_q,
+			dc_time_to_s(c->slo_tbt), k->sched_q,
+			dc_time_to_s(k->max_sched)}};
+	cap_lora cl = {.w = w, .ops = lora_ops(c), .seed = seed ^ 0x9e3779b9u};
+	if (c->lora_on)
+		e.prepare = cap_prepare, e.pctx = &cl;
+	dc_cap_search o = {.rate0 = lambda > 0 ? lambda : 1,
+			   .rel_tol = k->tolerance};
+	double cap = 0;
+	size_t need = 0;
+	int rc = dc_cap_find(&o, dc_cap_engine_probe, &e, &cap, NULL, err);
+	/* replicas for the offered rate: searched, starting from the
+	   linear estimate (more replicas also hold more adapters) */
+	if (!rc && cap > 0 && lambda > 0)
+		rc = dc_cap_min_replicas(&e, lambda,
+					 (size_t)ceil(lambda * (double)nr / cap),
+					 100000, &need, err);
+	cap_lora_clear(&cl);
+	dc_free(cl.gpus);
+	dc_free(cl.adapter_of);
+	if (rc)
+		return dc_err_msg(err, rc, "inference %s: capacity search "
+				  "failed", w->name);
+	dc_metrics_obs(w->m, w->mid[M_CAPACITY], 0, cap);
+	if (need)
+		dc_metrics_obs(w->m, w->mid[M_CAP_GPUS], 0,
+			       (double)need * (double)c->tp);
+	return DC_OK;
 }
 
 /* Fluid fidelity: the deployment's steady state at the offered load, its
@@ -879,10 +1057,16 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 	offered(w->cfg, &lambda, &p, &o);
 	fluid_cfg(w, p, o, &f);
 	report_units(w, &f, lambda, err);
+	int rc = w->cfg->capacity.requests > 0
+			 ? report_capacity(w, lambda, (uint32_t)gsl_rng_get(
+					dc_sim_rng(sim, w->stream + 3)), err)
+			 : DC_OK;
+	if (rc)
+		return rc;
 	if (w->cfg->fidelity == FID_FLUID)
 		return run_fluid(w, &f, lambda, err);
-	int rc = dc_arrivals_new_with(&w->cfg->arrivals, w->cfg->trace, r,
-				      &w->src, err);
+	rc = dc_arrivals_new_with(&w->cfg->arrivals, w->cfg->trace, r,
+				  &w->src, err);
 	return rc ? rc : schedule_arrival(w, sim);
 }
 

@@ -46,6 +46,23 @@ START_TEST(flywheel_vs_naive_on_the_azure_trace)
 	/* flywheel caps every iteration at the 512-token budget */
 	ck_assert_double_eq(dc_test_row(&g, "llm.batch_tokens", "flywheel")->max,
 			    512);
+	/* capacity at P90 TTFT 2 s / P99 TBT 200 ms / median scheduling delay
+	 * 2 s: Sarathi-Serve serves 2.6x (Mistral-7B) to 3.7x (Yi-34B, TP2)
+	 * vLLM's capacity (llm.md §1); allow 2x-6x for another model */
+	double cn = dc_test_row(&g, "llm.capacity", "naive")->mean;
+	double cf = dc_test_row(&g, "llm.capacity", "flywheel")->mean;
+	printf("capacity: naive %.2f /s, flywheel %.2f /s (x%.2f)\n", cn, cf,
+	       cf / cn);
+	ck_assert_msg(cf >= 2 * cn && cf <= 6 * cn, "capacity %g vs %g", cf, cn);
+	/* the trace's own rate (19,366 / h) is below both capacities of
+	 * the four replicas (both served it), and needs no more GPUs with
+	 * flywheel than with naive */
+	double offered = 19366.0 / 3600;
+	ck_assert(cf > offered && cn > offered);
+	double gn = dc_test_row(&g, "llm.gpus_needed", "naive")->mean;
+	double gf = dc_test_row(&g, "llm.gpus_needed", "flywheel")->mean;
+	printf("GPUs for %.2f /s: naive %.0f, flywheel %.0f\n", offered, gn, gf);
+	ck_assert(gf <= gn && gn <= 32 && gf >= 8);
 }
 END_TEST
 
@@ -181,6 +198,15 @@ START_TEST(multi_lora_shared_vs_dedicated)
 			      dc_test_row(&g, "llm.adapters_per_replica",
 					  "dedicated")->mean,
 		      "shared served fewer adapters per replica");
+	/* sizing: the shared deployment kept up with 20 /s on 8 GPUs, so it
+	 * needs at most 8; dedicated could not (8 /s), so it needs more */
+	double gs = dc_test_row(&g, "llm.gpus_needed", "shared")->mean;
+	double gd = dc_test_row(&g, "llm.gpus_needed", "dedicated")->mean;
+	printf("GPUs for 20 /s: shared %.0f, dedicated %.0f\n", gs, gd);
+	ck_assert(gs >= 1 && gs <= 8 && gd > 8);
+	ck_assert(dc_test_row(&g, "llm.capacity", "shared")->mean >= offered);
+	ck_assert(dc_test_row(&g, "llm.capacity", "dedicated")->mean <
+		  dc_test_row(&g, "llm.throughput", "dedicated")->mean);
 }
 END_TEST
 
@@ -269,6 +295,11 @@ START_TEST(bad_input)
 			"      kind: poisson\n", "rate");
 	dc_test_rejects(BASE "    model: llama2_7b\n    serving:\n"
 			"      scheduler: eager\n", "serving.scheduler");
+	dc_test_rejects(BASE "    model: llama2_7b\n    capacity:\n"
+			"      tolerance: 80 %\n", "capacity.tolerance");
+	dc_test_rejects(BASE "    model: llama2_7b\n    capacity:\n"
+			"      max_scheduling_delay: 2 GB\n",
+			"capacity.max_scheduling_delay");
 }
 END_TEST
 
