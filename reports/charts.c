@@ -39,6 +39,10 @@ typedef struct series {
 	size_t npts;
 	double tmax;
 	char *name;                     /* file stem, set at close */
+	int cdf;                        /* a distribution: runs[i] holds the
+					   (q, value) points of entity
+					   labels[i] */
+	char **labels;                  /* cdf: nruns entity names, owned */
 } series;
 
 typedef struct job {
@@ -122,8 +126,12 @@ static int slots_grow(charts_sink *s)
 
 static void ser_release(series *x)
 {
-	for (int r = 0; r < x->nruns; r++)
+	for (int r = 0; r < x->nruns; r++) {
 		dc_free(x->runs[r].p);
+		if (x->labels)
+			dc_free(x->labels[r]);
+	}
+	dc_free(x->labels);
 	dc_free(x->runs);
 	dc_free(x->metric);
 	dc_free(x->entity);
@@ -239,17 +247,78 @@ static int ch_sample(void *ctx, int run, const char *metric,
 	return DC_OK;
 }
 
+/* The distribution series of METRIC (index), appended on first use and
+ * kept out of the (metric, entity) hash of the time series; -1 on ENOMEM. */
+static long cdf_series(charts_sink *s, const char *metric, const char *unit)
+{
+	for (size_t k = 0; k < s->nser; k++)
+		if (s->ser[k].cdf && strcmp(s->ser[k].metric, metric) == 0)
+			return (long)k;
+	if (s->nser == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		series *p = dc_realloc(s->ser, nc * sizeof *p);
+		if (!p)
+			return -1;
+		s->ser = p;
+		s->cap = nc;
+	}
+	series x = { 0 };
+	x.cdf = 1;
+	x.metric = dc_strdup(metric);
+	x.entity = dc_strdup("");
+	x.unit = dc_strdup(unit ? unit : "");
+	if (!x.metric || !x.entity || !x.unit) {
+		ser_release(&x);
+		return -1;
+	}
+	s->ser[s->nser] = x;
+	return (long)s->nser++;
+}
+
+/* One entity's distribution of METRIC becomes a line of the metric's CDF
+ * chart. */
+static int ch_dist(void *ctx, const char *metric, const char *entity,
+		   const char *unit, const double *q, const double *v,
+		   size_t n)
+{
+	charts_sink *s = ctx;
+	long k = cdf_series(s, metric, unit);
+	if (k < 0)
+		return ch_nomem(s);
+	series *x = &s->ser[k];
+	int r = x->nruns;
+	run_pts *p = dc_realloc(x->runs, (size_t)(r + 1) * sizeof *p);
+	if (p)
+		x->runs = p;
+	char **l = p ? dc_realloc(x->labels, (size_t)(r + 1) * sizeof *l)
+		     : NULL;
+	if (l)
+		x->labels = l;
+	char *lab = l ? dc_strdup(entity ? entity : "") : NULL;
+	if (!lab)
+		return ch_nomem(s);
+	x->runs[r] = (run_pts){ 0 };
+	x->labels[r] = lab;
+	x->nruns = r + 1;
+	for (size_t i = 0; i < n; i++)
+		if (pts_push(&x->runs[r], q[i], v[i]))
+			return ch_nomem(s);
+	x->npts += n;
+	return DC_OK;
+}
+
 /* The file stem: metric[-entity], characters outside [A-Za-z0-9._-] as
  * '_', and "-2", "-3", ... when an earlier series took the name. */
 static int ser_name(charts_sink *s, size_t k)
 {
 	series *x = &s->ser[k];
 	size_t ml = strlen(x->metric), el = strlen(x->entity);
-	size_t cap = ml + el + 24;
+	size_t cap = ml + el + 28;
 	char *n = dc_malloc(cap);
 	if (!n)
 		return DC_ENOMEM;
-	snprintf(n, cap, "%s%s%s", x->metric, el ? "-" : "", x->entity);
+	snprintf(n, cap, "%s%s%s%s", x->cdf ? "cdf-" : "", x->metric,
+		 el ? "-" : "", x->entity);
 	for (char *p = n; *p; p++) {
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			    "0123456789._-", *p))
@@ -350,11 +419,14 @@ static int write_data(charts_sink *s, series *x)
 	int rc = ch_create(s, x, ".csv", &f);
 	if (rc != DC_OK)
 		goto out_free_idx;
-	fputs("t", f);
+	fputs(x->cdf ? "q" : "t", f);
 	for (int r = 0; r < x->nruns; r++) {
 		if (x->runs[r].unsorted)
 			qsort(x->runs[r].p, x->runs[r].n, sizeof(pt), cmp_pt);
-		fprintf(f, ",run%d", r);
+		if (x->cdf)
+			fprintf(f, ",v%d", r);
+		else
+			fprintf(f, ",run%d", r);
 	}
 	putc('\n', f);
 	write_rows(f, x, idx);
@@ -384,8 +456,35 @@ static void gp_quote(FILE *f, const char *a, const char *b, const char *c,
 	putc('\'', f);
 }
 
+/* A distribution: value on x, cumulative probability on y, one line
+ * per entity. */
+static void write_cdf_plot(FILE *f, const series *x)
+{
+	fputs("set xlabel ", f);
+	if (x->unit[0])
+		gp_quote(f, x->metric, " (", x->unit, ")");
+	else
+		gp_quote(f, x->metric, NULL, NULL, NULL);
+	fputs("\nset ylabel 'cumulative probability'\nset yrange [0:1]\n", f);
+	fputs(x->nruns > 12 ? "unset key\n" : "set key bottom right\n", f);
+	fputs("set grid\nplot", f);
+	const char *sep = " ";
+	for (int r = 0; r < x->nruns; r++) {
+		fprintf(f, "%sARG1 skip 1 using %d:1 with lines title ", sep,
+			r + 2);
+		gp_quote(f, x->labels[r][0] ? x->labels[r] : "all", NULL, NULL,
+			 NULL);
+		sep = ", \\\n     ";
+	}
+	putc('\n', f);
+}
+
 static void write_plot(FILE *f, const series *x)
 {
+	if (x->cdf) {
+		write_cdf_plot(f, x);
+		return;
+	}
 	int hours = x->tmax > HOURS_ABOVE_S;
 	const char *xcol = hours ? "($1/3600)" : "1";
 	int nplot = 0;
@@ -427,7 +526,11 @@ static int write_script(charts_sink *s, const series *x)
 	      "set output ARG2\n"
 	      "set datafile separator ','\n"
 	      "set title ", f);
-	gp_quote(f, x->metric, x->entity[0] ? " - " : NULL, x->entity, NULL);
+	if (x->cdf)
+		gp_quote(f, x->metric, " - distribution", NULL, NULL);
+	else
+		gp_quote(f, x->metric, x->entity[0] ? " - " : NULL, x->entity,
+			 NULL);
 	fputs(" noenhanced\n", f);
 	write_plot(f, x);
 	return ch_finish(s, x, ".gp", f);
@@ -647,6 +750,7 @@ static const dc_sink_ops charts_ops = {
 	.name = "charts",
 	.metric = ch_metric,
 	.sample = ch_sample,
+	.dist = ch_dist,
 	.close = ch_close,
 	.free = ch_free,
 	.errmsg = ch_errmsg,

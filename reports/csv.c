@@ -1,5 +1,6 @@
 /* csv.c - the CSV sink: one file per table of results.db (metrics.csv,
- * runs.csv, run_stats.csv, samples.csv, summary.csv), header row first.
+ * runs.csv, run_stats.csv, samples.csv, summary.csv, distribution.csv),
+ * header row first.
  * Strings go through libcsv's csv_fwrite (always quoted), numbers are
  * printed with %.17g so that they read back bit for bit, NaN is an empty
  * field. */
@@ -189,6 +190,26 @@ static int csv_summary(void *ctx, const dc_stat_row *st)
 	return row_end(s, &r, DC__CSV_SUMMARY);
 }
 
+static int csv_dist(void *ctx, const char *metric, const char *entity,
+		    const char *unit, const double *q, const double *v,
+		    size_t n)
+{
+	csv_sink *s = ctx;
+	int rc = DC_OK;
+	for (size_t i = 0; i < n && rc == DC_OK; i++) {
+		row r;
+		if ((rc = row_start(s, &r, DC__CSV_DIST)))
+			return rc;
+		put_str(&r, metric);
+		put_str(&r, entity);
+		put_str(&r, unit);
+		put_num(&r, q[i]);
+		put_num(&r, v[i]);
+		rc = row_end(s, &r, DC__CSV_DIST);
+	}
+	return rc;
+}
+
 static int csv_close(void *ctx)
 {
 	csv_sink *s = ctx;
@@ -235,6 +256,7 @@ static const dc_sink_ops csv_ops = {
 	.run_stat = csv_run_stat,
 	.run_end = csv_run_end,
 	.summary = csv_summary,
+	.dist = csv_dist,
 	.close = csv_close,
 	.free = csv_free_ctx,
 	.errmsg = csv_errmsg,

@@ -40,11 +40,14 @@ static const char schema_sql[] =
 	"  reps INTEGER NOT NULL, n INTEGER NOT NULL, mean REAL, sd REAL,\n"
 	"  min REAL, p50 REAL, p90 REAL, p99 REAL, p999 REAL, max REAL,\n"
 	"  ci_lo REAL, ci_hi REAL) STRICT;\n"
+	"CREATE TABLE distribution(\n"
+	"  metric TEXT NOT NULL, entity TEXT NOT NULL, unit TEXT NOT NULL,\n"
+	"  q REAL NOT NULL, value REAL) STRICT;\n"
 	"COMMIT;";
 
 enum {
 	ST_BEGIN, ST_COMMIT, ST_METRIC, ST_RUN, ST_SAMPLE, ST_RUN_STAT,
-	ST_SUMMARY, ST_COUNT
+	ST_SUMMARY, ST_DIST, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -57,6 +60,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_SUMMARY] = "INSERT INTO summary VALUES "
 		       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_DIST] = "INSERT INTO distribution VALUES (?, ?, ?, ?, ?)",
 };
 
 typedef struct db_sink {
@@ -276,6 +280,31 @@ static int db_summary(void *ctx, const dc_stat_row *row)
 	return db_step(s, ST_SUMMARY, "summary");
 }
 
+static int db_dist(void *ctx, const char *metric, const char *entity,
+		   const char *unit, const double *q, const double *v,
+		   size_t n)
+{
+	db_sink *s = ctx;
+	int rc = db_open_check(s);
+	if (rc)
+		return rc;
+	if (s->in_run)
+		return db_misuse(s, "distribution inside a replication");
+	if ((rc = db_txn_begin(s)) != DC_OK)
+		return rc;
+	sqlite3_stmt *st = s->st[ST_DIST];
+	for (size_t i = 0; i < n && rc == DC_OK; i++) {
+		int b = bind_text(st, 1, metric);
+		b |= bind_text(st, 2, entity ? entity : "");
+		b |= bind_text(st, 3, unit ? unit : "");
+		b |= bind_real(st, 4, q[i]);
+		b |= bind_real(st, 5, v[i]);
+		rc = b != SQLITE_OK ? db_fail(s, b, "distribution")
+				    : db_step(s, ST_DIST, "distribution");
+	}
+	return rc;
+}
+
 /* Finalize the statements and close the connection (an open transaction
  * is rolled back).  Returns the sqlite3_close code. */
 static int db_shut(db_sink *s)
@@ -330,6 +359,7 @@ static const dc_sink_ops db_ops = {
 	.run_stat = db_run_stat,
 	.run_end = db_run_end,
 	.summary = db_summary,
+	.dist = db_dist,
 	.close = db_close,
 	.free = db_free,
 	.errmsg = db_errmsg,

@@ -91,6 +91,9 @@ static const char *const summary_cols[] = {
 	"metric", "entity", "unit", "reps", "n", "mean", "sd", "min",
 	"p50", "p90", "p99", "p999", "max", "ci_lo", "ci_hi"
 };
+static const char *const dist_cols[] = {
+	"metric", "entity", "unit", "q", "value"
+};
 
 #define TABLE(file, cols) { file, (int)DC_ARRAY_LEN(cols), cols }
 
@@ -101,6 +104,7 @@ const dc__csv_table dc__csv_tables[DC__CSV_COUNT] = {
 	[DC__CSV_RUN_STATS] = TABLE("run_stats.csv", run_stats_cols),
 	[DC__CSV_SAMPLES] = TABLE("samples.csv", samples_cols),
 	[DC__CSV_SUMMARY] = TABLE("summary.csv", summary_cols),
+	[DC__CSV_DIST] = TABLE("distribution.csv", dist_cols),
 };
 
 /* "DIR/NAME" (no doubled slash), dc_malloc'd; NULL when out of memory. */

@@ -45,6 +45,11 @@ typedef struct replay {
 	size_t nstats, cap_stats;
 	size_t cur;                  /* next run to begin, or the open one */
 	int open;                    /* runs[cur] has begun */
+	struct dist_acc {            /* the distribution being gathered */
+		char *metric, *entity, *unit;
+		double *q, *v;
+		size_t n, cap;
+	} dist;
 } replay;
 
 static int rp_nomem(replay *rp)
@@ -240,8 +245,65 @@ static int rp_finish_runs(replay *rp)
 	return DC_OK;
 }
 
+static void dist_clear(struct dist_acc *d)
+{
+	dc_free(d->metric);
+	dc_free(d->entity);
+	dc_free(d->unit);
+	d->metric = d->entity = d->unit = NULL;
+	d->n = 0;
+}
+
+/* Hand the gathered distribution (if any) to the sink. */
+static int dist_flush(replay *rp)
+{
+	struct dist_acc *d = &rp->dist;
+	int rc = DC_OK;
+	if (d->metric && d->n)
+		rc = SINK_CALL(rp, dist, d->metric, d->entity, d->unit, d->q,
+			       d->v, d->n);
+	dist_clear(d);
+	return rc;
+}
+
+/* One (q, value) point of METRIC/ENTITY: rows of one distribution are
+ * consecutive, as the sinks write them. */
+static int rp_dist(replay *rp, const char *metric, const char *entity,
+		   const char *unit, double q, double v)
+{
+	struct dist_acc *d = &rp->dist;
+	int rc;
+	if (d->metric && (strcmp(d->metric, metric) ||
+			  strcmp(d->entity, entity)) &&
+	    (rc = dist_flush(rp)))
+		return rc;
+	if (!d->metric) {
+		d->metric = dc_strdup(metric);
+		d->entity = dc_strdup(entity);
+		d->unit = dc_strdup(unit);
+		if (!d->metric || !d->entity || !d->unit)
+			return rp_nomem(rp);
+	}
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? 2 * d->cap : 128;
+		double *nq = dc_realloc(d->q, nc * sizeof *nq);
+		if (nq)
+			d->q = nq;
+		double *nv = nq ? dc_realloc(d->v, nc * sizeof *nv) : NULL;
+		if (!nv)
+			return rp_nomem(rp);
+		d->v = nv, d->cap = nc;
+	}
+	d->q[d->n] = q, d->v[d->n] = v;
+	d->n++;
+	return DC_OK;
+}
+
 static void rp_release(replay *rp)
 {
+	dist_clear(&rp->dist);
+	dc_free(rp->dist.q);
+	dc_free(rp->dist.v);
 	for (size_t i = 0; i < rp->nruns; i++)
 		dc_free((char *)rp->runs[i].scenario);
 	dc_free(rp->runs);
@@ -424,6 +486,14 @@ static int row_summary(replay *rp, char **f, loc *at)
 	r.ci_lo = v[8];
 	r.ci_hi = v[9];
 	return SINK_CALL(rp, summary, &r);
+}
+
+static int row_dist(replay *rp, char **f, loc *at)
+{
+	const dc__csv_table *t = &dc__csv_tables[DC__CSV_DIST];
+	double v[2];
+	int rc = parse_reals(rp, f, 3, 2, t, at, v);
+	return rc ? rc : rp_dist(rp, f[0], f[1], f[2], v[0], v[1]);
 }
 
 /* ---- the CSV reader: libcsv callbacks collecting one row at a time ---- */
@@ -626,7 +696,17 @@ static int replay_csv(replay *rp)
 		return rc;
 	if ((rc = rp_finish_runs(rp)))
 		return rc;
-	return rd_file(rp, DC__CSV_SUMMARY, row_summary);
+	if ((rc = rd_file(rp, DC__CSV_SUMMARY, row_summary)))
+		return rc;
+	/* distribution.csv is newer than the other files: optional */
+	char *p = dc__path_join(rp->dir, dc__csv_tables[DC__CSV_DIST].file);
+	if (!p)
+		return rp_nomem(rp);
+	int have = access(p, F_OK) == 0;
+	dc_free(p);
+	if (have && (rc = rd_file(rp, DC__CSV_DIST, row_dist)))
+		return rc;
+	return dist_flush(rp);
 }
 
 /* ---- the database ---- */
@@ -758,6 +838,41 @@ static int dbrow_summary(dbq *q, sqlite3_stmt *st, const loc *at)
 	return SINK_CALL(q->rp, summary, &r);
 }
 
+static int dbrow_dist(dbq *q, sqlite3_stmt *st, const loc *at)
+{
+	(void)at;
+	return rp_dist(q->rp, col_text(st, 1), col_text(st, 2),
+		       col_text(st, 3), col_real(st, 4), col_real(st, 5));
+}
+
+/* 1 if the database has TABLE, 0 if not, or an error code. */
+static int dbq_has(dbq *q, const char *table)
+{
+	sqlite3_stmt *st;
+	int src = sqlite3_prepare_v2(q->db, "SELECT 1 FROM sqlite_master "
+				     "WHERE type = 'table' AND name = ?",
+				     -1, &st, NULL);
+	if (src != SQLITE_OK)
+		return dbq_fail(q, src);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	int rc = src == SQLITE_ROW ? 1 : src == SQLITE_DONE ? 0
+							    : dbq_fail(q, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int replay_db_dist(dbq *q)
+{
+	int rc = dbq_has(q, "distribution");
+	if (rc == 1)
+		rc = dbq_each(q, "distribution",
+			      "SELECT rowid, metric, entity, unit, q, value "
+			      "FROM distribution ORDER BY rowid",
+			      dbrow_dist);
+	return rc < 0 ? rc : dist_flush(q->rp);
+}
+
 static int replay_db_tables(dbq *q)
 {
 	int rc;
@@ -785,11 +900,13 @@ static int replay_db_tables(dbq *q)
 		return rc;
 	if ((rc = rp_finish_runs(q->rp)))
 		return rc;
-	return dbq_each(q, "summary",
-			"SELECT rowid, metric, entity, unit, reps, n, mean, "
-			"sd, min, p50, p90, p99, p999, max, ci_lo, ci_hi "
-			"FROM summary ORDER BY rowid",
-			dbrow_summary);
+	if ((rc = dbq_each(q, "summary",
+			   "SELECT rowid, metric, entity, unit, reps, n, mean, "
+			   "sd, min, p50, p90, p99, p999, max, ci_lo, ci_hi "
+			   "FROM summary ORDER BY rowid",
+			   dbrow_summary)))
+		return rc;
+	return replay_db_dist(q);
 }
 
 static int replay_db(replay *rp, const char *path)
@@ -823,6 +940,8 @@ static int pick_source(replay *rp, char **dbpath)
 	if (access(*dbpath, F_OK) == 0)
 		return 1;
 	for (int i = 0; i < DC__CSV_COUNT; i++) {
+		if (i == DC__CSV_DIST)  /* optional */
+			continue;
 		char *p = dc__path_join(rp->dir, dc__csv_tables[i].file);
 		if (!p)
 			return rp_nomem(rp);

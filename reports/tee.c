@@ -62,6 +62,13 @@ static int tee_run_end(void *ctx, const dc_run_info *ri)
 	TEE_FORWARD((tee_sink *)ctx, run_end, ri);
 }
 
+static int tee_dist(void *ctx, const char *metric, const char *entity,
+		    const char *unit, const double *q, const double *v,
+		    size_t n)
+{
+	TEE_FORWARD((tee_sink *)ctx, dist, metric, entity, unit, q, v, n);
+}
+
 static int tee_summary(void *ctx, const dc_stat_row *row)
 {
 	TEE_FORWARD((tee_sink *)ctx, summary, row);
@@ -115,6 +122,7 @@ static const dc_sink_ops tee_ops = {
 	.run_stat = tee_run_stat,
 	.run_end = tee_run_end,
 	.summary = tee_summary,
+	.dist = tee_dist,
 	.close = tee_close,
 	.free = tee_free,
 	.errmsg = tee_errmsg,

@@ -474,12 +474,35 @@ int dc_metrics_summary_row(dc_metrics *m, int i, dc_stat_row *r)
 	return DC_OK;
 }
 
+/* The quantile grid of a distribution: 0 (min), 1 %, ..., 99 %, 99.5 %,
+ * 99.9 %, 99.99 %, 1 (max). */
+enum { DIST_N = 104 };
+
+static void dist_grid(double *q)
+{
+	q[0] = 0;
+	for (int i = 1; i <= 99; i++)
+		q[i] = i / 100.0;
+	q[100] = 0.995, q[101] = 0.999, q[102] = 0.9999, q[103] = 1;
+}
+
 int dc_metrics_summary(dc_metrics *m, dc_err *err)
 {
+	double q[DIST_N], v[DIST_N];
+	dist_grid(q);
 	for (int i = 0; i < m->n; i++) {
 		dc_stat_row r;
 		dc_metrics_summary_row(m, i, &r);
 		SINK_CALL(m, err, summary, &r);
+		metric *x = &m->v[i];
+		/* one observation per run is a total, not a distribution */
+		if (x->kind != DC_METRIC_OBS ||
+		    dc_sketch_count(x->all_sk) <= (uint64_t)x->reps)
+			continue;
+		for (int k = 0; k < DIST_N; k++)
+			v[k] = dc_sketch_quantile(x->all_sk, q[k]);
+		SINK_CALL(m, err, dist, x->name, x->entity, x->unit, q, v,
+			  (size_t)DIST_N);
 	}
 	return DC_OK;
 }

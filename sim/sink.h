@@ -12,6 +12,7 @@
 #ifndef DC_SINK_H
 #define DC_SINK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dc.h"
@@ -76,6 +77,12 @@ typedef struct dc_sink_ops {
 	int (*run_stat)(void *ctx, const dc_stat_row *row);
 	int (*run_end)(void *ctx, const dc_run_info *ri);
 	int (*summary)(void *ctx, const dc_stat_row *row);
+	/* The distribution of an observation metric pooled over every
+	 * replication (after its summary row): V[i] is its Q[i]-quantile,
+	 * i < N, Q increasing from 0 (the minimum) to 1 (the maximum). */
+	int (*dist)(void *ctx, const char *metric, const char *entity,
+		    const char *unit, const double *q, const double *v,
+		    size_t n);
 	/* Flush and finish files.  After close only free may be called. */
 	int (*close)(void *ctx);
 	/* Release everything (without finishing files if close was not

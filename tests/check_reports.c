@@ -149,6 +149,19 @@ static dc_stat_row fx_summary[] = {
 	  NAN, 1234.5, NAN, NAN },
 };
 
+/* Distributions: two entities of one metric, awkward values included. */
+typedef struct fx_dist {
+	const char *metric, *entity, *unit;
+	double q[4], v[4];
+} fx_dist;
+
+static const fx_dist fx_dists[] = {
+	{ "queue.wait", "queue", "s", { 0, 0.5, 0.99, 1 },
+	  { -3.25, 0.1, 2.5, 1e300 } },
+	{ "queue.wait", "q,\"2\"", "s", { 0, 0.5, 0.99, 1 },
+	  { 0, NAN, 1.0 / 3.0, 4 } },
+};
+
 #define CALL(s, op, ...)                                                 \
 	((s)->ops->op ? (s)->ops->op((s)->ctx, __VA_ARGS__) : DC_OK)
 
@@ -182,6 +195,12 @@ static int feed_n(const dc_sink *s, size_t nruns)
 	for (size_t i = 0; i < DC_ARRAY_LEN(fx_summary); i++)
 		if ((rc = CALL(s, summary, &fx_summary[i])))
 			return rc;
+	for (size_t i = 0; i < DC_ARRAY_LEN(fx_dists); i++) {
+		const fx_dist *d = &fx_dists[i];
+		if ((rc = CALL(s, dist, d->metric, d->entity, d->unit, d->q,
+			       d->v, 4)))
+			return rc;
+	}
 	return DC_OK;
 }
 
@@ -297,6 +316,18 @@ static int rec_summary(void *ctx, const dc_stat_row *s)
 	return DC_OK;
 }
 
+static int rec_dist(void *ctx, const char *metric, const char *entity,
+		    const char *unit, const double *q, const double *v,
+		    size_t n)
+{
+	char a[32], b[32];
+	rec_add(ctx, "dist [%s] [%s] [%s] %zu", metric, entity, unit, n);
+	for (size_t i = 0; i < n; i++)
+		rec_add(ctx, " %s:%s", num(q[i], a), num(v[i], b));
+	rec_add(ctx, "\n");
+	return DC_OK;
+}
+
 static int rec_close(void *ctx)
 {
 	rec_add(ctx, "close\n");
@@ -315,8 +346,10 @@ static const char *rec_errmsg(void *ctx)
 }
 
 static const dc_sink_ops rec_ops = {
-	"recorder", rec_metric, rec_run_begin, rec_sample, rec_run_stat,
-	rec_run_end, rec_summary, rec_close, rec_free, rec_errmsg
+	.name = "recorder", .metric = rec_metric, .run_begin = rec_run_begin,
+	.sample = rec_sample, .run_stat = rec_run_stat, .run_end = rec_run_end,
+	.summary = rec_summary, .dist = rec_dist, .close = rec_close,
+	.free = rec_free, .errmsg = rec_errmsg
 };
 
 /* The trace of the fixture as fed in, closed. */
@@ -1328,8 +1361,8 @@ END_TEST
 START_TEST(tee_stops_at_failure)
 {
 	static const dc_sink_ops failing = {
-		"failing", NULL, NULL, fail_sample, NULL, NULL, NULL, NULL,
-		count_free, fail_errmsg
+		.name = "failing", .sample = fail_sample, .free = count_free,
+		.errmsg = fail_errmsg
 	};
 	rec a = { 0 };
 	dc_sink sinks[2] = { { &failing, NULL }, { &rec_ops, &a } };

@@ -7,6 +7,7 @@
 #include "../sim/metrics.h"
 #include "../sim/rng.h"
 #include "../sim/sim.h"
+#include "../sim/stats.h"
 
 /* ---- a scripted model: records what it handles ---- */
 typedef struct rec {
@@ -172,6 +173,9 @@ typedef struct rsink {
 	double st[16][4];       /* run_stat rows: mean, sd, min, max */
 	double sm[16][5];       /* summary: mean, ci_lo, ci_hi, reps, n */
 	double smp_t[64], smp_v[64];
+	int dists;
+	double dq[128], dv[128];  /* the last distribution */
+	size_t dn;
 	char order[256];
 	size_t olen;
 } rsink;
@@ -213,8 +217,21 @@ static int r_summary(void *c, const dc_stat_row *r)
 	d[4] = (double)r->n;
 	return 0;
 }
-static const dc_sink_ops r_ops = {"rec", r_metric, r_begin, r_sample, r_stat,
-				  r_end, r_summary, NULL, NULL, NULL};
+static int r_dist(void *c, const char *m, const char *e, const char *u,
+		  const double *q, const double *v, size_t n)
+{
+	rsink *s = c;
+	mark(s, 'D');
+	s->dists++;
+	s->dn = n < 128 ? n : 128;
+	memcpy(s->dq, q, s->dn * sizeof *q);
+	memcpy(s->dv, v, s->dn * sizeof *v);
+	return 0;
+}
+static const dc_sink_ops r_ops = {.name = "rec", .metric = r_metric,
+				  .run_begin = r_begin, .sample = r_sample,
+				  .run_stat = r_stat, .run_end = r_end,
+				  .summary = r_summary, .dist = r_dist};
 
 static dc_run_info info(int run, double t_end, dc_run_status st)
 {
@@ -378,6 +395,50 @@ START_TEST(weighted_observations_equal_repeated_ones)
 }
 END_TEST
 
+/* The pooled distribution: observations 1..1000 over two runs give
+ * quantiles within the sketch's relative error of the order statistics;
+ * a once-per-run metric gets none. */
+START_TEST(metric_distribution)
+{
+	rsink rs = {0};
+	dc_sink sink = {&r_ops, &rs};
+	dc_metrics *m = dc_metrics_new(&sink, DC_SEC);
+	dc_err err = DC_ERR_INIT;
+	int id, tot;
+	ck_assert_int_eq(dc_metrics_declare(m, "w", "q", "s", DC_METRIC_OBS,
+					    "", &id, &err), DC_OK);
+	ck_assert_int_eq(dc_metrics_declare(m, "total", "q", "", DC_METRIC_OBS,
+					    "", &tot, &err), DC_OK);
+	for (int rep = 0; rep < 2; rep++) {
+		dc_metrics_rep_begin(m, rep, 0);
+		for (int i = 1 + rep; i <= 1000; i += 2)
+			dc_metrics_obs(m, id, DC_SEC, i);
+		dc_metrics_obs(m, tot, DC_SEC, 5);
+		dc_run_info ri = info(rep, 2, DC_RUN_COMPLETE);
+		ck_assert_int_eq(dc_metrics_rep_end(m, &ri, &err), DC_OK);
+	}
+	ck_assert_int_eq(dc_metrics_summary(m, &err), DC_OK);
+	ck_assert_int_eq(rs.dists, 1);
+	ck_assert_uint_ge(rs.dn, 100);
+	ck_assert_double_eq(rs.dq[0], 0);
+	ck_assert_double_eq(rs.dq[rs.dn - 1], 1);
+	for (size_t i = 0; i < rs.dn; i++) {
+		/* lower quantile of 1..1000: rank ceil(q n), at least 1 */
+		double rank = ceil(rs.dq[i] * 1000);
+		double want = rank < 1 ? 1 : rank;
+		ck_assert_msg(fabs(rs.dv[i] - want) <= 2 * DC_SKETCH_ALPHA * want,
+			      "q %g: %g vs %g", rs.dq[i], rs.dv[i], want);
+		if (i)
+			ck_assert(rs.dq[i] > rs.dq[i - 1] &&
+				  rs.dv[i] >= rs.dv[i - 1]);
+	}
+	/* after the summary row of the same metric */
+	ck_assert_ptr_nonnull(strstr(rs.order, "SD"));
+	dc_metrics_free(m);
+	dc_err_free(&err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sim");
@@ -388,6 +449,7 @@ static Suite *suite(void)
 		{"cancel_and_past", cancel_and_past},
 		{"rng_streams", rng_streams},
 		{"metric_obs_moments_series", metric_obs_moments_series},
+		{"metric_distribution", metric_distribution},
 		{"metric_level_time_weighted", metric_level_time_weighted},
 		{"summary_ci_and_interrupted", summary_ci_and_interrupted},
 		{"declare_errors", declare_errors},
