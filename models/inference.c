@@ -104,7 +104,7 @@ static const dc_pset cap_pset = {"capacity", cap_params,
 				 "capacity search at the SLOs"};
 
 typedef struct inf_cfg {
-	char *name, *model, *accel, *hall;
+	char *name, *model, *accel, *hall, *server;
 	int64_t replicas, tp;
 	int router, fidelity;
 	dc_time slo_ttft, slo_tbt;
@@ -122,6 +122,8 @@ typedef struct inf_cfg {
 	dc_src capacity_src[NSUB];
 	int lora_on;                /* the scenario has a lora section */
 	/* resolved */
+	dc_server node;             /* when server is given */
+	int64_t n_servers, stranded;
 	dc_llm_arch arch;
 	dc_accel gpu, vidur_gpu;
 	const dc_table *vidur[2];
@@ -136,6 +138,9 @@ static const dc_param inf_params[] = {
 	 .off = F(model), .help = "LLM architecture (data/llm_models.csv)"},
 	{.key = "accelerator", .type = DC_PT_STR, .def = "h100_sxm",
 	 .off = F(accel), .help = "GPU (data/accelerators.csv)"},
+	{.key = "server", .type = DC_PT_STR, .off = F(server),
+	 .help = "server (data/servers.csv): replicas occupy whole servers of "
+		 "its GPUs; sets the accelerator unless that is given"},
 	{.key = "replicas", .type = DC_PT_INT, .def = "1",
 	 .flags = DC_PF_MIN | DC_PF_MAX, .min = 1, .max = 100000,
 	 .off = F(replicas), .help = "model replicas"},
@@ -203,6 +208,51 @@ static int perf_new(const inf_cfg *c, dc_llm_perf **p, dc_err *err)
 	return dc_llm_perf_new(&c->arch, &c->gpu, (int)c->tp, &o, p, err);
 }
 
+/* Whole servers: TP groups pack into a server when TP divides its GPUs,
+ * or span TP / gpus servers when the server's GPUs divide TP. */
+static int place_on_servers(inf_cfg *c, const dc_scenario *sc,
+			    const char *path, dc_err *err)
+{
+	char key[160];
+	int64_t g = c->node.gpus, used = c->replicas * c->tp;
+	snprintf(key, sizeof key, "%s.tensor_parallel", path);
+	if (c->tp <= g ? g % c->tp : c->tp % g)
+		return dc_err_key(err, DC_EINVAL, sc->file, key,
+				  "TP %lld does not fit whole %s servers of "
+				  "%lld GPUs", (long long)c->tp, c->node.name,
+				  (long long)g);
+	c->n_servers = (used + g - 1) / g;
+	c->stranded = c->n_servers * g - used;
+	return DC_OK;
+}
+
+/* The server row; its accelerator unless the scenario names one (then
+ * they must agree). */
+static int load_server(inf_cfg *c, int accel_given, const dc_scenario *sc,
+		       const char *path, dc_err *err)
+{
+	const dc_table *nodes = dc_scenario_catalog(sc, "servers", err);
+	if (!nodes)
+		return DC_EINVAL;
+	char key[160];
+	snprintf(key, sizeof key, "%s.server", path);
+	if (dc_server_load(nodes, c->server, &c->node, err))
+		return dc_err_key(err, DC_EINVAL, sc->file, key,
+				  "cannot use server '%s'", c->server);
+	if (accel_given && strcmp(c->node.accelerator, c->accel))
+		return dc_err_key(err, DC_EINVAL, sc->file, key,
+				  "%s holds %s, not the accelerator %s",
+				  c->server, c->node.accelerator, c->accel);
+	if (!accel_given) {
+		char *a = dc_strdup(c->node.accelerator);
+		if (!a)
+			return dc_err_msg(err, DC_ENOMEM, "out of memory");
+		dc_free(c->accel);
+		c->accel = a;
+	}
+	return place_on_servers(c, sc, path, err);
+}
+
 static int load_catalogs(inf_cfg *c, const dc_scenario *sc, dc_err *err)
 {
 	const dc_table *models = dc_scenario_catalog(sc, "llm_models", err);
@@ -237,10 +287,24 @@ static int inf_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 	char key[160];
 	if (dc_replica_pset.n > NSUB || dc_llm_perf_pset.n > NSUB ||
 	    dc_arrivals_pset.n > NSUB || structured_pset.n > NSUB ||
-	    dc_lora_pset.n > NSUB)
+	    dc_lora_pset.n > NSUB || cap_pset.n > NSUB)
 		return dc_err_msg(err, DC_EINVAL, "inference: a nested table "
 				  "outgrew its provenance array (a bug)");
-	int rc = load_catalogs(c, sc, err);
+	int accel_given = 0, rc = DC_OK;
+	size_t ai = 0;
+	for (size_t i = 0; i < inf_pset.n; i++)
+		if (!strcmp(inf_params[i].key, "accelerator"))
+			ai = i;
+	accel_given = src && src[ai] != DC_SRC_DEFAULT;
+	memset(&c->node, 0, sizeof c->node);
+	c->n_servers = c->stranded = 0;
+	if (c->server && *c->server) {
+		rc = load_server(c, accel_given, sc, path, err);
+		if (!rc && !accel_given && src)
+			src[ai] = DC_SRC_CATALOG;  /* the server's row */
+	}
+	if (!rc)
+		rc = load_catalogs(c, sc, err);
 	if (!rc && dc_arrivals_check(&c->arrivals, err))
 		rc = DC_EINVAL;
 	for (size_t i = 0; i < inf_pset.n; i++)
@@ -268,7 +332,7 @@ static int inf_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 	if (!rc && perf_new(c, &p, err))
 		rc = dc_err_key(err, DC_EINVAL, sc->file, path,
 				"the performance model cannot serve %s on %s "
-				"at TP %lld", c->model, c->accel,
+				"at TP %lld", c->model, c->gpu.name,
 				(long long)c->tp);
 	dc_llm_perf_free(p);
 	return rc;
@@ -291,7 +355,7 @@ enum { M_TTFT, M_TBT, M_TPOT, M_E2E, M_DELAY, M_TBT_MAX, M_BATCH, M_TOKENS,
        M_E_DECODE, M_E_IDLE, M_REQUESTS, M_REPAIRS, M_REPAIR_TOKENS,
        M_E2E_LOGICAL, M_GIVEN_UP, M_SHED_S, M_HELD, M_UNIT_CAP, M_TPM,
        M_UNITS, M_OFFERED, M_LORA_LOADS, M_LORA_STALL, M_LORA_SERVED,
-       M_LORA_SWAPS, M_CAPACITY, M_CAP_GPUS, M_COUNT };
+       M_LORA_SWAPS, M_CAPACITY, M_CAP_GPUS, M_SERVERS, M_STRANDED, M_COUNT };
 
 static const struct mdef {
 	int id;
@@ -378,6 +442,10 @@ static const struct mdef {
 	{M_CAP_GPUS, "llm.gpus_needed", "",
 	 "GPUs the offered rate needs at the searched per-replica capacity",
 	 DC_METRIC_OBS},
+	{M_SERVERS, "llm.servers", "", "whole servers the replicas occupy",
+	 DC_METRIC_OBS},
+	{M_STRANDED, "llm.stranded_gpus", "",
+	 "GPUs on those servers that no replica uses", DC_METRIC_OBS},
 };
 
 /* A replica's GPU energy as a function of time. */
@@ -1057,6 +1125,12 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 	offered(w->cfg, &lambda, &p, &o);
 	fluid_cfg(w, p, o, &f);
 	report_units(w, &f, lambda, err);
+	if (w->cfg->n_servers) {
+		dc_metrics_obs(w->m, w->mid[M_SERVERS], 0,
+			       (double)w->cfg->n_servers);
+		dc_metrics_obs(w->m, w->mid[M_STRANDED], 0,
+			       (double)w->cfg->stranded);
+	}
 	int rc = w->cfg->capacity.requests > 0
 			 ? report_capacity(w, lambda, (uint32_t)gsl_rng_get(
 					dc_sim_rng(sim, w->stream + 3)), err)

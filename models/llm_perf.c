@@ -187,6 +187,29 @@ int dc_accel_load(const dc_table *t, const char *name, dc_accel *g,
 	return DC_OK;
 }
 
+int dc_server_load(const dc_table *t, const char *name, dc_server *s,
+		   dc_err *err)
+{
+	size_t row, acol;
+	int rc = find_row(t, "server", name, &row, err);
+	if (!rc)
+		rc = need_col(t, "accelerator", &acol, err);
+	if (rc)
+		return rc;
+	memset(s, 0, sizeof *s);
+	rc = table_int(t, row, "gpus", 1, &s->gpus, err);
+	if (!rc)
+		rc = table_opt(t, row, "idle_w", &s->idle_w, err);
+	if (!rc)
+		rc = table_opt(t, row, "peak_w", &s->peak_w, err);
+	if (rc)
+		return rc;
+	const char *a = dc_table_field(t, row, acol);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	snprintf(s->accelerator, sizeof s->accelerator, "%s", a ? a : "");
+	return DC_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* exact helpers (llm.md 3.1-3.3)                                      */
 

@@ -65,6 +65,19 @@ typedef struct dc_accel {
 int dc_llm_arch_load(const dc_table *t, const char *name, dc_llm_arch *a,
 		     dc_err *err);
 
+/* A server (node) of the server catalog (data/servers.csv). */
+typedef struct dc_server {
+	char name[DC_LLM_NAME_MAX];
+	int64_t gpus;                         /* accelerators per node */
+	char accelerator[DC_LLM_NAME_MAX];    /* a row of accelerators.csv */
+	double idle_w, peak_w;                /* node power, W (NAN: not given) */
+} dc_server;
+
+/* Read the row NAME of the server catalog T into *S.  Errors as
+ * dc_accel_load; gpus must be an integer >= 1. */
+int dc_server_load(const dc_table *t, const char *name, dc_server *s,
+		   dc_err *err);
+
 /* Read the row NAME of the accelerator catalog T into *G; empty fields give
  * NAN, temperatures are converted from degC to K.  Errors: DC_ENOENT
  * (unknown name, the known ones listed), DC_EINVAL (missing column, a field

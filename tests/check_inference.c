@@ -284,6 +284,37 @@ END_TEST
 
 #define BASE "name: x\nhorizon: 1 h\ninference:\n  - name: w\n"
 
+/* Whole servers (data/servers.csv: DGX H100 and DGX A100 hold 8 GPUs):
+ * 12 TP1 replicas fill ceil(12 / 8) = 2 servers leaving 4 GPUs idle;
+ * 3 TP16 replicas span 6; the server names the accelerator. */
+START_TEST(replicas_on_whole_servers)
+{
+	static dc_rows g;
+	dc_test_run(dc_test_write(
+		"name: s\nhorizon: 1 min\ninference:\n"
+		"  - name: small\n    model: llama2_7b\n    server: dgx_a100\n"
+		"    replicas: 12\n"
+		"    arrivals: {kind: poisson, rate: 1 /s, prompt: 100, output: 10}\n"
+		"  - name: big\n    model: llama2_70b\n    server: dgx_h100\n"
+		"    replicas: 3\n    tensor_parallel: 16\n"
+		"    perf: {link_bandwidth: 50 GB/s}\n" /* 400 Gb/s IB */
+		"    arrivals: {kind: poisson, rate: 1 /s, prompt: 100, output: 10}\n"),
+		NULL, 0, &g);
+	ck_assert_double_eq(dc_test_row(&g, "llm.servers", "small")->mean, 2);
+	ck_assert_double_eq(dc_test_row(&g, "llm.stranded_gpus", "small")->mean,
+			    4);
+	ck_assert_double_eq(dc_test_row(&g, "llm.servers", "big")->mean, 6);
+	ck_assert_double_eq(dc_test_row(&g, "llm.stranded_gpus", "big")->mean,
+			    0);
+	/* the server chose the GPU: idle replicas draw the A100's 52 W and
+	 * the H100's 75 W (physics.md 5.1) */
+	ck_assert_double_eq_tol(dc_test_row(&g, "llm.gpu_power", "small")->min,
+				12 * 0.052, 1e-9);
+	ck_assert_double_eq_tol(dc_test_row(&g, "llm.gpu_power", "big")->min,
+				48 * 0.075, 1e-9);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	dc_test_rejects(BASE "    model: llama9\n", "unknown model 'llama9'");
@@ -297,6 +328,14 @@ START_TEST(bad_input)
 			"      scheduler: eager\n", "serving.scheduler");
 	dc_test_rejects(BASE "    model: llama2_7b\n    capacity:\n"
 			"      tolerance: 80 %\n", "capacity.tolerance");
+	dc_test_rejects(BASE "    model: llama2_7b\n    server: dgx_z\n",
+			"cannot use server 'dgx_z'");
+	dc_test_rejects(BASE "    model: llama2_7b\n    server: dgx_a100\n"
+			"    accelerator: h100_sxm\n",
+			"dgx_a100 holds a100_80gb, not the accelerator h100_sxm");
+	dc_test_rejects(BASE "    model: llama2_7b\n    server: dgx_h100\n"
+			"    tensor_parallel: 3\n",
+			"TP 3 does not fit whole dgx_h100 servers of 8 GPUs");
 	dc_test_rejects(BASE "    model: llama2_7b\n    capacity:\n"
 			"      max_scheduling_delay: 2 GB\n",
 			"capacity.max_scheduling_delay");
@@ -316,6 +355,7 @@ static Suite *suite(void)
 		{"structured_output_repairs", structured_output_repairs},
 		{"fluid_agrees_with_requests", fluid_agrees_with_requests},
 		{"multi_lora_shared_vs_dedicated", multi_lora_shared_vs_dedicated},
+		{"replicas_on_whole_servers", replicas_on_whole_servers},
 		{"bad_input", bad_input},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
