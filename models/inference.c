@@ -108,6 +108,7 @@ typedef struct inf_cfg {
 	int64_t replicas, tp;
 	int router, fidelity;
 	dc_time slo_ttft, slo_tbt;
+	dc_time fluid_step;
 	dc_replica_cfg serving;
 	dc_src serving_src[NSUB];
 	dc_llm_perf_opts perf;
@@ -153,6 +154,11 @@ static const dc_param inf_params[] = {
 	{.key = "fidelity", .type = DC_PT_ENUM, .def = "request",
 	 .choices = fidelities, .off = F(fidelity),
 	 .help = "request: every iteration an event; fluid: the steady state of the same model"},
+	/* a planning knob, like the facility's physics_step */
+	{.key = "fluid_step", .type = DC_PT_TIME, .unit = "min",
+	 .def = "1 min", .flags = DC_PF_MIN_EXCL, .min = 0,
+	 .off = F(fluid_step),
+	 .help = "fluid in a hall: how often the hall's clock is re-read"},
 	{.key = "hall", .type = DC_PT_STR, .off = F(hall),
 	 .help = "hall whose accelerators run it (power and heat coupling)"},
 	{.key = "slo_ttft", .type = DC_PT_TIME, .unit = "s", .def = "2 s",
@@ -347,7 +353,7 @@ static void inf_cfg_free(void *cfgp)
 
 /* ---- the engine model ---- */
 
-enum { EV_ARRIVAL, EV_ITER_END, EV_RETRY };
+enum { EV_ARRIVAL, EV_ITER_END, EV_RETRY, EV_FLUID };
 
 enum { M_TTFT, M_TBT, M_TPOT, M_E2E, M_DELAY, M_TBT_MAX, M_BATCH, M_TOKENS,
        M_KV, M_OUTSTANDING, M_POWER, M_CLOCK, M_THROUGHPUT, M_TOK_S,
@@ -489,6 +495,10 @@ typedef struct inf {
 	int64_t cur_adapter;      /* the adapter a repair inherits */
 	dc_router router;
 	dc_replica_cfg rep_cfg;   /* serving config with KV resolved */
+	dc_fluid_cfg fcfg;        /* fluid: the steady-state model ... */
+	double lambda;            /* ... at this offered rate */
+	double f_clock;           /* clock of the cached f_out (-1: none) */
+	dc_fluid_out f_out;
 	dc_arrivals *src;
 	dc_req_spec next;
 	int have_next;
@@ -827,29 +837,63 @@ static int report_capacity(inf *w, double lambda, uint32_t seed,
 	return DC_OK;
 }
 
-/* Fluid fidelity: the deployment's steady state at the offered load, its
- * GPU power held for the whole run (clock 1: the fluid view does not
- * follow throttling). */
-static int run_fluid(inf *w, const dc_fluid_cfg *f, double lambda,
-		     dc_err *err)
+/* Fluid fidelity: the deployment's steady state at the offered load and
+ * clock CLOCK, recorded at NOW: one observation per step, so means over
+ * the run are time averages; GPU power is a level.  A shed hall
+ * (clock 0) serves nothing and its GPUs draw nothing. */
+static int fluid_eval(inf *w, dc_time now, double clock, dc_err *err)
 {
-	dc_fluid_out o;
-	int rc = dc_fluid_eval_units(f, dc_llm_perf_iter, w->perf,
-				     (double)w->cfg->replicas, lambda, &o, err);
-	if (rc)
-		return rc;
-	dc_metrics_obs(w->m, w->mid[M_THROUGHPUT], 0, o.throughput);
-	dc_metrics_obs(w->m, w->mid[M_TOK_S], 0, o.tokens_out_s);
-	if (isfinite(o.ttft))
-		dc_metrics_obs(w->m, w->mid[M_TTFT], 0, o.ttft);
-	dc_metrics_obs(w->m, w->mid[M_TPOT], 0, o.tpot);
-	if (isfinite(o.e2e))
-		dc_metrics_obs(w->m, w->mid[M_E2E], 0, o.e2e);
-	dc_metrics_obs(w->m, w->mid[M_E_TOKEN], 0, o.energy_token);
-	double per = o.power / (double)w->cfg->replicas;
-	for (size_t i = 0; i < (size_t)w->cfg->replicas; i++)
-		set_power(w, i, 0, per);
+	size_t n = (size_t)w->cfg->replicas;
+	if (clock != w->f_clock && clock > 0) {
+		w->fcfg.clock = clock < 1 ? clock : 1;
+		int rc = dc_fluid_eval_units(&w->fcfg, dc_llm_perf_iter,
+					     w->perf, (double)n, w->lambda,
+					     &w->f_out, err);
+		if (rc)
+			return rc;
+	}
+	int on = clock > 0;
+	const dc_fluid_out *o = &w->f_out;
+	if (clock != w->f_clock) {
+		double t = dc_time_to_s(now), per = on ? o->power / (double)n : 0;
+		for (size_t i = 0; i < n; i++)
+			set_power(w, i, t, per);
+		w->f_clock = clock;
+	}
+	dc_metrics_obs(w->m, w->mid[M_CLOCK], now, clock);
+	dc_metrics_obs(w->m, w->mid[M_THROUGHPUT], now, on ? o->throughput : 0);
+	dc_metrics_obs(w->m, w->mid[M_TOK_S], now, on ? o->tokens_out_s : 0);
+	if (!on)
+		return DC_OK;
+	if (isfinite(o->ttft))
+		dc_metrics_obs(w->m, w->mid[M_TTFT], now, o->ttft);
+	dc_metrics_obs(w->m, w->mid[M_TPOT], now, o->tpot);
+	if (isfinite(o->e2e))
+		dc_metrics_obs(w->m, w->mid[M_E2E], now, o->e2e);
+	dc_metrics_obs(w->m, w->mid[M_E_TOKEN], now, o->energy_token);
 	return DC_OK;
+}
+
+/* Start the fluid view; in a hall, re-read its clock every fluid_step. */
+static int run_fluid(inf *w, dc_sim *sim, const dc_fluid_cfg *f,
+		     double lambda, dc_err *err)
+{
+	w->fcfg = *f;
+	w->lambda = lambda;
+	w->f_clock = -1;
+	int rc = fluid_eval(w, 0, w->hall ? dc_hall_clock(w->hall) : 1, err);
+	if (!rc && w->hall)
+		rc = dc_sim_after(sim, w->cfg->fluid_step, w->id, EV_FLUID, 0,
+				  NULL);
+	return rc;
+}
+
+static int on_fluid_step(inf *w, dc_sim *sim)
+{
+	int rc = fluid_eval(w, dc_sim_now(sim), dc_hall_clock(w->hall),
+			    dc_sim_err(sim));
+	return rc ? rc : dc_sim_after(sim, w->cfg->fluid_step, w->id,
+				      EV_FLUID, 0, NULL);
 }
 
 /* ---- events ---- */
@@ -1091,6 +1135,7 @@ static int inf_handle(void *self, dc_sim *sim, const dc_event *ev)
 	switch (ev->type) {
 	case EV_ARRIVAL: return on_arrival(w, sim);
 	case EV_ITER_END: return on_iter_end(w, sim, (size_t)ev->data);
+	case EV_FLUID: return on_fluid_step(w, sim);
 	default: return start_iter(w, (size_t)ev->data, sim);
 	}
 }
@@ -1138,7 +1183,7 @@ static int inf_init(void *self, dc_sim *sim, dc_err *err)
 	if (rc)
 		return rc;
 	if (w->cfg->fidelity == FID_FLUID)
-		return run_fluid(w, &f, lambda, err);
+		return run_fluid(w, sim, &f, lambda, err);
 	rc = dc_arrivals_new_with(&w->cfg->arrivals, w->cfg->trace, r,
 				  &w->src, err);
 	return rc ? rc : schedule_arrival(w, sim);
