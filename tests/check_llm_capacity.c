@@ -148,18 +148,25 @@ static double md1_rate_at_median(double s, double d)
 	return lo;
 }
 
+/* A replica serving one request at a time, and Poisson arrivals of
+ * 100-token prompts asking for OUT tokens. */
+static void one_at_a_time(dc_replica_cfg *rc, dc_arrivals_cfg *a)
+{
+	dc_replica_cfg_default(rc);
+	rc->scheduler = DC_SCHED_STATIC;
+	rc->max_batch = 1;
+	rc->kv_tokens = 1 << 20;
+	memset(a, 0, sizeof *a);
+	a->kind = DC_ARR_POISSON;
+	a->rate = 1, a->cv = 1, a->speedup = 1, a->length_scale = 1;
+	a->prompt = "100", a->output = "10";
+}
+
 START_TEST(engine_probe_md1)
 {
 	dc_replica_cfg rc;
-	dc_replica_cfg_default(&rc);
-	rc.scheduler = DC_SCHED_STATIC;
-	rc.max_batch = 1;
-	rc.kv_tokens = 1 << 20;
 	dc_arrivals_cfg a;
-	memset(&a, 0, sizeof a);
-	a.kind = DC_ARR_POISSON;
-	a.rate = 1, a.cv = 1, a.speedup = 1, a.length_scale = 1;
-	a.prompt = "100", a.output = "10";
+	one_at_a_time(&rc, &a);
 	const double s = OUT * TAU, d = 2 * s;
 	dc_cap_engine e = {.cfg = &rc, .fn = const_cost, .n_rep = 1,
 			   .router = {DC_ROUTE_ROUND_ROBIN}, .arrivals = &a, .n = 40000,
@@ -194,15 +201,8 @@ END_TEST
 START_TEST(min_replicas_edge)
 {
 	dc_replica_cfg rc;
-	dc_replica_cfg_default(&rc);
-	rc.scheduler = DC_SCHED_STATIC;
-	rc.max_batch = 1;
-	rc.kv_tokens = 1 << 20;
 	dc_arrivals_cfg a;
-	memset(&a, 0, sizeof a);
-	a.kind = DC_ARR_POISSON;
-	a.rate = 1, a.cv = 1, a.speedup = 1, a.length_scale = 1;
-	a.prompt = "100", a.output = "10";
+	one_at_a_time(&rc, &a);
 	const double s = OUT * TAU, lambda = 47;
 	dc_cap_engine e = {.cfg = &rc, .fn = const_cost, .n_rep = 1,
 			   .router = {DC_ROUTE_LEAST_OUTSTANDING},
