@@ -360,17 +360,24 @@ double dc_hall_power(const dc_hall *h, dc_time t)
 	return (1 - h->shed) * dc_hall_demand(h, t);
 }
 
-/* Full-clock demand of one GPU at utilization U under the clock ceiling,
- * or the attached workload's mean draw per accelerator over the span (it
- * already ran at the clock the hall gave it). */
+/* Demand of one GPU under the clock ceiling, as full-clock demand for the
+ * thermal controller: at utilization U, or from the attached workload's
+ * mean draw per accelerator over the span.  The workload ran at the clock
+ * the hall gave it (thermal phi x ceiling), so its draw is first brought
+ * back to full clock by the same DVFS law (physics.md 4.2) that the
+ * workload's power model follows; at steady state the hall's draw then
+ * equals the workload's. */
 static double gpu_demand(const dc_hall *h, double u, dc_time t, dc_time span)
 {
+	double p;
 	if (h->load) {
 		double n = (double)(h->cfg.racks * h->cfg.gpus);
-		return h->load(h->load_ctx, t, t + span) / n;
+		p = dc_gpu_full_at(&h->grp.g, h->load(h->load_ctx, t, t + span) / n,
+				   h->phi * h->cap_phi);
+	} else {
+		p = dc_server_power(h->cfg.spec->p_idle, h->cfg.spec->tdp, u,
+				    h->cfg.exponent);
 	}
-	double p = dc_server_power(h->cfg.spec->p_idle, h->cfg.spec->tdp, u,
-				   h->cfg.exponent);
 	return h->cap_phi < 1 ? dc_gpu_power_at(&h->grp.g, p, h->cap_phi) : p;
 }
 

@@ -931,15 +931,18 @@ static int iter_args_ok(size_t n, const int32_t *q, const int32_t *c,
 }
 
 /* GPU power (llm.md 3.8, physics.md 4.2): idle + the prefill-phase excess
- * weighted by the compute-bound share s_c of the iteration (scaled by
- * clock^x) + the decode-phase excess weighted by the rest (memory-bound,
- * comm and CPU time: Splitwise's token-phase power is measured over an
- * overhead-dominated phase, llm.md 7).  Times the TP GPUs. */
+ * weighted by the compute-bound share s_c of the iteration + the
+ * decode-phase excess weighted by the rest (memory-bound, comm and CPU
+ * time: Splitwise's token-phase power is measured over an
+ * overhead-dominated phase, llm.md 7), the whole dynamic part scaled by
+ * clock^x (P = P_idle + P_dyn phi^alpha, the law the hall's thermal
+ * controller uses).  Times the TP GPUs. */
 static void iter_power(double idle, double pre, double dec, double clk_pow,
 		       int tp, dc_iter_out *o)
 {
 	double sc = o->time_s > 0 ? o->compute_s / o->time_s : 0;
-	double w = idle + (pre - idle) * sc * clk_pow + (dec - idle) * (1 - sc);
+	double w = idle + ((pre - idle) * sc + (dec - idle) * (1 - sc)) *
+				  clk_pow;
 	o->power_W = o->time_s > 0 ? w * tp : 0;
 	o->energy_J = o->power_W * o->time_s;
 }

@@ -378,6 +378,13 @@ double dc_gpu_power_at(const dc_gpu_thermal *g, double p_full, double phi)
 	return g->p_idle + (p_full - g->p_idle) * pow(phi, g->alpha);
 }
 
+double dc_gpu_full_at(const dc_gpu_thermal *g, double p, double phi)
+{
+	if (p <= g->p_idle || !(phi > 0 && phi < 1))
+		return p;
+	return g->p_idle + (p - g->p_idle) / pow(phi, g->alpha);
+}
+
 double dc_gpu_phi_for_power(const dc_gpu_thermal *g, double p_full,
 			    double p_target)
 {

@@ -206,6 +206,12 @@ int dc_gpu_thermal_setup(dc_gpu_thermal *g, const dc_gpu_spec *spec,
  * Cannot fail (no checks). */
 double dc_gpu_power_at(const dc_gpu_thermal *g, double p_full, double phi);
 
+/* The inverse of dc_gpu_power_at: the full-clock demand of a GPU that
+ * drew P (W) at clock PHI (0 < phi <= 1): p_idle + (P - p_idle) /
+ * phi^alpha; P itself when P <= p_idle or PHI is not in (0, 1).  Cannot
+ * fail (no checks). */
+double dc_gpu_full_at(const dc_gpu_thermal *g, double p, double phi);
+
 /* The clock ratio at which P(phi) = P_TARGET for full-clock demand P_FULL:
  * ((P_target - p_idle) / (P_full - p_idle))^(1/alpha), clamped to [0, 1].
  * Returns 1 when P_FULL <= p_idle.  Cannot fail (no checks). */

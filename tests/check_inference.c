@@ -267,7 +267,8 @@ START_TEST(hot_hall_slows_the_workload)
 END_TEST
 
 /* Fluid fidelity follows the hall's clock too: throttled, it serves the
- * same load with longer steady-state latency. */
+ * same load with longer steady-state latency and draws what the hall's
+ * thermal controller allows. */
 START_TEST(hot_hall_slows_the_fluid_workload)
 {
 	static dc_rows cool, hot;
@@ -289,13 +290,19 @@ START_TEST(hot_hall_slows_the_fluid_workload)
 	ck_assert_msg(REL(dc_test_row(&hot, "llm.throughput", "w")->mean, 40.0,
 			  1e-9), "throughput %g",
 		      dc_test_row(&hot, "llm.throughput", "w")->mean);
-	/* unthrottled, the hall's accelerator power is the workload's plus
-	 * its idle GPUs (throttled, the hall's thermal bound and the
-	 * workload's power-vs-clock law still disagree: an open defect) */
+	/* the hall's accelerator power is the workload's plus its 4 idle
+	 * GPUs: over the run when nothing throttles, and in the throttled
+	 * steady state (both follow P_idle + P_dyn phi^2.5, physics.md 4.2;
+	 * the minima are that state) */
 	double hall = dc_test_row(&cool, "hall.gpu_power", "gpus")->mean;
 	double work = dc_test_row(&cool, "llm.gpu_power", "w")->mean;
 	ck_assert_msg(REL(hall, work + 4 * 0.075, 1e-6),
 		      "hall %.6f kW vs workload %.6f + idle", hall, work);
+	hall = dc_test_row(&hot, "hall.gpu_power", "gpus")->min;
+	work = dc_test_row(&hot, "llm.gpu_power", "w")->min;
+	ck_assert_msg(REL(hall, work + 4 * 0.075, 1e-6),
+		      "throttled: hall %.6f kW vs workload %.6f + idle", hall,
+		      work);
 }
 END_TEST
 

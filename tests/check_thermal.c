@@ -328,6 +328,24 @@ START_TEST(throttle_holds_max_op)
 }
 END_TEST
 
+/* The full-clock demand of a GPU seen drawing P at clock phi: P(phi) of
+ * it (physics.md 4.2, written here) gives P back; idle and full clock are
+ * left alone. */
+START_TEST(full_clock_inverse)
+{
+	dc_gpu_thermal g = h100_on(DC_COOL_COLD_PLATE, 30);
+	const double phis[] = {0.2, 0.5, 0.68, 0.99};
+	for (size_t i = 0; i < DC_ARRAY_LEN(phis); i++) {
+		double full = dc_gpu_full_at(&g, 300, phis[i]);
+		ck_assert_double_eq_tol(p_of_phi(g.p_idle, full, phis[i], 2.5),
+					300, 1e-9);
+	}
+	ck_assert_double_eq(dc_gpu_full_at(&g, 300, 1), 300);
+	ck_assert_double_eq(dc_gpu_full_at(&g, g.p_idle, 0.5), g.p_idle);
+	ck_assert_double_eq(dc_gpu_full_at(&g, 300, 0), 300);
+}
+END_TEST
+
 START_TEST(throttle_states)
 {
 	dc_gpu_thermal g = h100_on(DC_COOL_AIR, 35);
@@ -523,6 +541,7 @@ static Suite *thermal_suite(void)
 		{"rc_closed_form_vs_euler", rc_closed_form_vs_euler},
 		{"rc_halves_equal_whole", rc_halves_equal_whole},
 		{"time_to_target", time_to_target},
+		{"full_clock_inverse", full_clock_inverse},
 		{"throttle_holds_max_op", throttle_holds_max_op},
 		{"throttle_states", throttle_states},
 		{"throttle_monotone_in_coolant", throttle_monotone_in_coolant},
