@@ -481,6 +481,10 @@ typedef struct inf {
 	gsl_rng *fail_rng;
 	int64_t repairs, given_up;
 	double *shed_since;       /* per replica: when it stopped (or -1) */
+	struct inflight {         /* per replica: the running iteration */
+		double start, end, power, flops;
+		int prefill, counted; /* counted: after warmup */
+	} *run;
 	double shed_s;
 	int64_t held;
 	struct pending {
@@ -579,7 +583,8 @@ static int inf_create(const void *cfgp, const char *entity, uint32_t stream,
 	w->pw = dc_calloc(n, sizeof *w->pw);
 	w->kv_rep = dc_calloc(n, sizeof *w->kv_rep);
 	w->shed_since = dc_malloc(n * sizeof *w->shed_since);
-	int rc = w->reps && w->pw && w->kv_rep && w->shed_since
+	w->run = dc_calloc(n, sizeof *w->run);
+	int rc = w->reps && w->pw && w->kv_rep && w->shed_since && w->run
 			 ? perf_new(c, &w->perf, err)
 			 : DC_ENOMEM;
 	for (size_t i = 0; w->shed_since && i < n; i++)
@@ -617,6 +622,7 @@ static void inf_destroy(void *self)
 	dc_free(w->pw);
 	dc_free(w->kv_rep);
 	dc_free(w->shed_since);
+	dc_free(w->run);
 	dc_free(w->req);
 	dc_free(w->pending);
 	for (size_t i = 0; w->lora && i < (size_t)w->cfg->replicas; i++)
@@ -933,6 +939,9 @@ static int start_iter(inf *w, size_t i, dc_sim *sim)
 	if (rc || plan.n == 0)
 		return rc;
 	set_power(w, i, t, plan.cost.power_W);
+	w->run[i] = (struct inflight){t, t + plan.duration_s, plan.cost.power_W,
+				      plan.cost.flops, plan.prefill_tokens > 0,
+				      now >= w->warmup};
 	if (now >= w->warmup) {
 		dc_metrics_obs(w->m, w->mid[M_BATCH], now, (double)plan.n);
 		dc_metrics_obs(w->m, w->mid[M_TOKENS], now,
@@ -1210,6 +1219,21 @@ static void report_lora(inf *w, dc_time now)
 	dc_metrics_obs(w->m, w->mid[M_LORA_SWAPS], now, swaps);
 }
 
+/* Iterations still running at T were counted whole when they started:
+ * take back the part after T (time, energy, FLOPs pro rata). */
+static void uncount_inflight(inf *w, double t)
+{
+	for (size_t i = 0; i < (size_t)w->cfg->replicas; i++) {
+		const struct inflight *r = &w->run[i];
+		if (!dc_replica_busy(w->reps[i]) || !r->counted || r->end <= t)
+			continue;
+		double dur = r->end - t, share = dur / (r->end - r->start);
+		*(r->prefill ? &w->e_prefill : &w->e_decode) -= r->power * dur;
+		w->flops -= r->flops * share;
+		w->busy -= dur;
+	}
+}
+
 static int inf_finish(void *self, dc_sim *sim, dc_err *err)
 {
 	inf *w = self;
@@ -1219,6 +1243,7 @@ static int inf_finish(void *self, dc_sim *sim, dc_err *err)
 	double t = dc_time_to_s(now);
 	double span = t - dc_time_to_s(w->warmup < now ? w->warmup : now);
 	double n_rep = (double)w->cfg->replicas;
+	uncount_inflight(w, t);
 	double e_all = energy_at(w, t);
 	double e_busy = w->e_prefill + w->e_decode;
 	if (span > 0) {

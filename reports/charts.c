@@ -39,11 +39,16 @@ typedef struct series {
 	size_t npts;
 	double tmax;
 	char *name;                     /* file stem, set at close */
-	int cdf;                        /* a distribution: runs[i] holds the
-					   (q, value) points of entity
-					   labels[i] */
-	char **labels;                  /* cdf: nruns entity names, owned */
+	int kind;                       /* SER_* */
+	char **labels;                  /* SER_CDF: nruns entity names;
+					   SER_BAR: one per point; owned */
+	size_t nlabels;
 } series;
+
+/* A time series (runs[r]: run r over time), a distribution (runs[i]:
+ * the (q, value) points of entity labels[i]) or the bars of a total
+ * reported once per run (runs[0]: (i, mean) of entity labels[i]). */
+enum { SER_TIME = 0, SER_CDF, SER_BAR };
 
 typedef struct job {
 	pid_t pid;
@@ -126,11 +131,10 @@ static int slots_grow(charts_sink *s)
 
 static void ser_release(series *x)
 {
-	for (int r = 0; r < x->nruns; r++) {
+	for (int r = 0; r < x->nruns; r++)
 		dc_free(x->runs[r].p);
-		if (x->labels)
-			dc_free(x->labels[r]);
-	}
+	for (size_t i = 0; i < x->nlabels; i++)
+		dc_free(x->labels[i]);
 	dc_free(x->labels);
 	dc_free(x->runs);
 	dc_free(x->metric);
@@ -247,12 +251,28 @@ static int ch_sample(void *ctx, int run, const char *metric,
 	return DC_OK;
 }
 
-/* The distribution series of METRIC (index), appended on first use and
- * kept out of the (metric, entity) hash of the time series; -1 on ENOMEM. */
-static long cdf_series(charts_sink *s, const char *metric, const char *unit)
+/* Append a copy of LABEL (NULL: "") to X's labels; DC_ENOMEM. */
+static int label_push(series *x, const char *label)
+{
+	char **l = dc_realloc(x->labels, (x->nlabels + 1) * sizeof *l);
+	if (!l)
+		return DC_ENOMEM;
+	x->labels = l;
+	if (!(l[x->nlabels] = dc_strdup(label ? label : "")))
+		return DC_ENOMEM;
+	x->nlabels++;
+	return DC_OK;
+}
+
+/* The KIND (SER_CDF, SER_BAR) series of METRIC (index), appended on first
+ * use and kept out of the (metric, entity) hash of the time series; -1
+ * on ENOMEM. */
+static long extra_series(charts_sink *s, int kind, const char *metric,
+			 const char *unit)
 {
 	for (size_t k = 0; k < s->nser; k++)
-		if (s->ser[k].cdf && strcmp(s->ser[k].metric, metric) == 0)
+		if (s->ser[k].kind == kind &&
+		    strcmp(s->ser[k].metric, metric) == 0)
 			return (long)k;
 	if (s->nser == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 16;
@@ -263,7 +283,7 @@ static long cdf_series(charts_sink *s, const char *metric, const char *unit)
 		s->cap = nc;
 	}
 	series x = { 0 };
-	x.cdf = 1;
+	x.kind = kind;
 	x.metric = dc_strdup(metric);
 	x.entity = dc_strdup("");
 	x.unit = dc_strdup(unit ? unit : "");
@@ -282,28 +302,47 @@ static int ch_dist(void *ctx, const char *metric, const char *entity,
 		   size_t n)
 {
 	charts_sink *s = ctx;
-	long k = cdf_series(s, metric, unit);
+	long k = extra_series(s, SER_CDF, metric, unit);
 	if (k < 0)
 		return ch_nomem(s);
 	series *x = &s->ser[k];
 	int r = x->nruns;
 	run_pts *p = dc_realloc(x->runs, (size_t)(r + 1) * sizeof *p);
-	if (p)
-		x->runs = p;
-	char **l = p ? dc_realloc(x->labels, (size_t)(r + 1) * sizeof *l)
-		     : NULL;
-	if (l)
-		x->labels = l;
-	char *lab = l ? dc_strdup(entity ? entity : "") : NULL;
-	if (!lab)
+	if (!p)
 		return ch_nomem(s);
+	x->runs = p;
 	x->runs[r] = (run_pts){ 0 };
-	x->labels[r] = lab;
 	x->nruns = r + 1;
+	if (label_push(x, entity))
+		return ch_nomem(s);
 	for (size_t i = 0; i < n; i++)
 		if (pts_push(&x->runs[r], q[i], v[i]))
 			return ch_nomem(s);
 	x->npts += n;
+	return DC_OK;
+}
+
+/* A figure reported once per run (a total: one observation per
+ * replication) becomes a bar of the metric's summary chart. */
+static int ch_summary(void *ctx, const dc_stat_row *row)
+{
+	charts_sink *s = ctx;
+	if (row->run >= 0 || row->reps < 1 || row->n != (uint64_t)row->reps ||
+	    !isfinite(row->mean))
+		return DC_OK;
+	long k = extra_series(s, SER_BAR, row->metric, row->unit);
+	if (k < 0)
+		return ch_nomem(s);
+	series *x = &s->ser[k];
+	if (!x->nruns) {
+		if (!(x->runs = dc_calloc(1, sizeof *x->runs)))
+			return ch_nomem(s);
+		x->nruns = 1;
+	}
+	if (label_push(x, row->entity) ||
+	    pts_push(&x->runs[0], (double)x->runs[0].n, row->mean))
+		return ch_nomem(s);
+	x->npts++;
 	return DC_OK;
 }
 
@@ -317,7 +356,9 @@ static int ser_name(charts_sink *s, size_t k)
 	char *n = dc_malloc(cap);
 	if (!n)
 		return DC_ENOMEM;
-	snprintf(n, cap, "%s%s%s%s", x->cdf ? "cdf-" : "", x->metric,
+	snprintf(n, cap, "%s%s%s%s",
+		 x->kind == SER_CDF ? "cdf-" : x->kind == SER_BAR ? "summary-" : "",
+		 x->metric,
 		 el ? "-" : "", x->entity);
 	for (char *p = n; *p; p++) {
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -410,6 +451,20 @@ static int ch_finish(charts_sink *s, const series *x, const char *ext,
 	return DC_OK;
 }
 
+/* Rows "i,value,entity" (the entity with commas and quotes as '_'). */
+static void write_bars(FILE *f, const series *x)
+{
+	fputs("i,value,entity\n", f);
+	const run_pts *p = &x->runs[0];
+	for (size_t i = 0; i < p->n; i++) {
+		fprintf(f, "%zu,%.17g,", i, p->p[i].v);
+		for (const char *c = x->labels[i]; *c; c++)
+			putc(*c == ',' || *c == '"' || (unsigned char)*c < 0x20
+				     ? '_' : *c, f);
+		putc('\n', f);
+	}
+}
+
 static int write_data(charts_sink *s, series *x)
 {
 	size_t *idx = dc_calloc((size_t)x->nruns, sizeof *idx);
@@ -419,11 +474,16 @@ static int write_data(charts_sink *s, series *x)
 	int rc = ch_create(s, x, ".csv", &f);
 	if (rc != DC_OK)
 		goto out_free_idx;
-	fputs(x->cdf ? "q" : "t", f);
+	if (x->kind == SER_BAR) {
+		write_bars(f, x);
+		rc = ch_finish(s, x, ".csv", f);
+		goto out_free_idx;
+	}
+	fputs(x->kind == SER_CDF ? "q" : "t", f);
 	for (int r = 0; r < x->nruns; r++) {
 		if (x->runs[r].unsorted)
 			qsort(x->runs[r].p, x->runs[r].n, sizeof(pt), cmp_pt);
-		if (x->cdf)
+		if (x->kind == SER_CDF)
 			fprintf(f, ",v%d", r);
 		else
 			fprintf(f, ",run%d", r);
@@ -479,10 +539,28 @@ static void write_cdf_plot(FILE *f, const series *x)
 	putc('\n', f);
 }
 
+/* One bar per entity, labelled. */
+static void write_bar_plot(FILE *f, const series *x)
+{
+	fputs("set ylabel ", f);
+	if (x->unit[0])
+		gp_quote(f, x->metric, " (", x->unit, ")");
+	else
+		gp_quote(f, x->metric, NULL, NULL, NULL);
+	fputs("\nset style fill solid 0.6\nset boxwidth 0.7\n"
+	      "set yrange [0:*]\nset xtics rotate by -30\nunset key\n"
+	      "set grid ytics\n"
+	      "plot ARG1 skip 1 using 1:2:xtic(3) with boxes\n", f);
+}
+
 static void write_plot(FILE *f, const series *x)
 {
-	if (x->cdf) {
+	if (x->kind == SER_CDF) {
 		write_cdf_plot(f, x);
+		return;
+	}
+	if (x->kind == SER_BAR) {
+		write_bar_plot(f, x);
 		return;
 	}
 	int hours = x->tmax > HOURS_ABOVE_S;
@@ -526,8 +604,10 @@ static int write_script(charts_sink *s, const series *x)
 	      "set output ARG2\n"
 	      "set datafile separator ','\n"
 	      "set title ", f);
-	if (x->cdf)
+	if (x->kind == SER_CDF)
 		gp_quote(f, x->metric, " - distribution", NULL, NULL);
+	else if (x->kind == SER_BAR)
+		gp_quote(f, x->metric, " - per entity", NULL, NULL);
 	else
 		gp_quote(f, x->metric, x->entity[0] ? " - " : NULL, x->entity,
 			 NULL);
@@ -750,6 +830,7 @@ static const dc_sink_ops charts_ops = {
 	.name = "charts",
 	.metric = ch_metric,
 	.sample = ch_sample,
+	.summary = ch_summary,
 	.dist = ch_dist,
 	.close = ch_close,
 	.free = ch_free,

@@ -30,6 +30,17 @@ START_TEST(flywheel_vs_naive_on_the_azure_trace)
 		ck_assert_msg(dc_test_row(&g, "llm.goodput", ws[k])->mean <=
 				      dc_test_row(&g, "llm.throughput", ws[k])->mean,
 			      "goodput above throughput");
+		/* energy is conserved: prefill + decode + idle energy is the
+		 * integral of the GPU power level over the run (in-flight
+		 * iterations at the end counted up to the end only) */
+		double kwh = dc_test_row(&g, "llm.energy_prefill", ws[k])->mean +
+			     dc_test_row(&g, "llm.energy_decode", ws[k])->mean +
+			     dc_test_row(&g, "llm.energy_idle", ws[k])->mean;
+		double lvl = dc_test_row(&g, "llm.gpu_power", ws[k])->mean * 2;
+		ck_assert_msg(REL(kwh, lvl, 1e-9), "%s: %.9f vs %.9f kWh", ws[k],
+			      kwh, lvl);
+		ck_assert(dc_test_row(&g, "llm.energy_idle", ws[k])->mean >= 0);
+		ck_assert(dc_test_row(&g, "llm.busy_share", ws[k])->mean <= 100);
 	}
 	double naive_max = dc_test_row(&g, "llm.tbt", "naive")->max;
 	double fly_max = dc_test_row(&g, "llm.tbt", "flywheel")->max;
@@ -354,6 +365,31 @@ START_TEST(replicas_on_whole_servers)
 }
 END_TEST
 
+/* Overloaded to the end, iterations still run at the horizon: the
+ * energies by phase and the busy share count them up to the horizon only
+ * (idle energy, the rest of the replicas' energy, stays >= 0 and busy <=
+ * 100 %), and the replicas' energy matches the GPU power level's
+ * time-weighted mean. */
+START_TEST(energy_conserved_at_the_horizon)
+{
+	static dc_rows g;
+	dc_test_run(dc_test_write(
+		"name: e\nhorizon: 1 min\ninference:\n"
+		"  - name: w\n    model: llama2_7b\n    replicas: 3\n"
+		"    arrivals: {kind: poisson, rate: 200 /s, prompt: 2000, output: 300}\n"),
+		NULL, 0, &g);
+	double kwh = dc_test_row(&g, "llm.energy_prefill", "w")->mean +
+		     dc_test_row(&g, "llm.energy_decode", "w")->mean +
+		     dc_test_row(&g, "llm.energy_idle", "w")->mean;
+	double lvl = dc_test_row(&g, "llm.gpu_power", "w")->mean / 60;
+	ck_assert_msg(REL(kwh, lvl, 1e-9), "%.12f vs %.12f kWh", kwh, lvl);
+	ck_assert_msg(dc_test_row(&g, "llm.energy_idle", "w")->mean >= 0,
+		      "negative idle energy");
+	ck_assert_msg(dc_test_row(&g, "llm.busy_share", "w")->mean <= 100,
+		      "busy %.12f %%", dc_test_row(&g, "llm.busy_share", "w")->mean);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	dc_test_rejects(BASE "    model: llama9\n", "unknown model 'llama9'");
@@ -397,6 +433,8 @@ static Suite *suite(void)
 		{"fluid_agrees_with_requests", fluid_agrees_with_requests},
 		{"multi_lora_shared_vs_dedicated", multi_lora_shared_vs_dedicated},
 		{"replicas_on_whole_servers", replicas_on_whole_servers},
+		{"energy_conserved_at_the_horizon",
+		 energy_conserved_at_the_horizon},
 		{"bad_input", bad_input},
 	};
 	for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
