@@ -24,8 +24,11 @@ OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 LDSAN   := -fsanitize=address,undefined
 endif
-DEPCFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
+# GSL takes any CBLAS: OpenBLAS replaces its reference gslcblas, and the
+# calibration kernels (models/kernels.c) call the same library.
+DEPCFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) openblas 2>/dev/null)
+DEPLIBS   = $(filter-out -lgslcblas,$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)) \
+            $(shell $(PKG_CONFIG) --libs openblas 2>/dev/null || echo -lopenblas) -lcsv -lm
 CHECKFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECKLIBS  = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 

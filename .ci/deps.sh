@@ -2,7 +2,7 @@
 # Install the Debian packages dcsim needs, only those missing.
 set -e
 pkgs="build-essential pkgconf libgsl-dev libsqlite3-dev sqlite3 libcsv-dev
-libcyaml-dev libyaml-dev check gnuplot-nox valgrind"
+libcyaml-dev libyaml-dev check gnuplot-nox valgrind libopenblas-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

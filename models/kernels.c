@@ -1,0 +1,162 @@
+/* kernels.c - calibration kernels and their timing harness (kernels.h). */
+#include "kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <time.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "../sim/alloc.h"
+#include "../sim/dc.h"
+
+void dc_k_gemm(int m, int n, int k, const float *a, const float *b, float *c)
+{
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+		    a, k, b, n, 0.0f, c, n);
+}
+
+dc_kernel_cost dc_k_gemm_cost(int m, int n, int k)
+{
+	double M = m, N = n, K = k;
+	return (dc_kernel_cost){2 * M * N * K, 4 * (M * K + K * N + M * N)};
+}
+
+void dc_k_triad(size_t n, float *a, const float *b, const float *c, float s)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = b[i] + s * c[i];
+}
+
+dc_kernel_cost dc_k_triad_cost(size_t n)
+{
+	return (dc_kernel_cost){2.0 * (double)n, 12.0 * (double)n};
+}
+
+static void softmax_row(int n, float *x)
+{
+	float mx = x[0];
+	for (int j = 1; j < n; j++)
+		mx = x[j] > mx ? x[j] : mx;
+	float sum = 0;
+	for (int j = 0; j < n; j++) {
+		x[j] = expf(x[j] - mx);
+		sum += x[j];
+	}
+	float inv = 1.0f / sum;
+	for (int j = 0; j < n; j++)
+		x[j] *= inv;
+}
+
+void dc_k_softmax(int rows, int cols, float *x)
+{
+	for (int i = 0; i < rows; i++)
+		softmax_row(cols, x + (size_t)i * (size_t)cols);
+}
+
+dc_kernel_cost dc_k_softmax_cost(int rows, int cols)
+{
+	double e = (double)rows * cols;
+	return (dc_kernel_cost){4 * e, 8 * e};
+}
+
+void dc_k_rmsnorm(int rows, int cols, const float *x, const float *w,
+		  float eps, float *y)
+{
+	for (int i = 0; i < rows; i++) {
+		const float *xr = x + (size_t)i * (size_t)cols;
+		float *yr = y + (size_t)i * (size_t)cols;
+		float ss = 0;
+		for (int j = 0; j < cols; j++)
+			ss += xr[j] * xr[j];
+		float inv = 1.0f / sqrtf(ss / (float)cols + eps);
+		for (int j = 0; j < cols; j++)
+			yr[j] = xr[j] * inv * w[j];
+	}
+}
+
+dc_kernel_cost dc_k_rmsnorm_cost(int rows, int cols)
+{
+	double e = (double)rows * cols;
+	return (dc_kernel_cost){4 * e, 8 * e + 4.0 * cols};
+}
+
+void dc_k_silu(size_t n, const float *x, float *y)
+{
+	for (size_t i = 0; i < n; i++)
+		y[i] = x[i] / (1.0f + expf(-x[i]));
+}
+
+dc_kernel_cost dc_k_silu_cost(size_t n)
+{
+	return (dc_kernel_cost){4.0 * (double)n, 8.0 * (double)n};
+}
+
+void dc_k_attn_decode(int heads, int ctx, int d, const float *q,
+		      const float *k, const float *v, float *scratch,
+		      float *out)
+{
+	float scale = 1.0f / sqrtf((float)d);
+	for (int h = 0; h < heads; h++) {
+		const float *qh = q + (size_t)h * (size_t)d;
+		const float *kh = k + (size_t)h * (size_t)ctx * (size_t)d;
+		const float *vh = v + (size_t)h * (size_t)ctx * (size_t)d;
+		float *oh = out + (size_t)h * (size_t)d;
+		for (int j = 0; j < ctx; j++) {
+			const float *kj = kh + (size_t)j * (size_t)d;
+			float s = 0;
+			for (int t = 0; t < d; t++)
+				s += qh[t] * kj[t];
+			scratch[j] = s * scale;
+		}
+		softmax_row(ctx, scratch);
+		for (int t = 0; t < d; t++)
+			oh[t] = 0;
+		for (int j = 0; j < ctx; j++) {
+			const float *vj = vh + (size_t)j * (size_t)d;
+			float p = scratch[j];
+			for (int t = 0; t < d; t++)
+				oh[t] += p * vj[t];
+		}
+	}
+}
+
+dc_kernel_cost dc_k_attn_decode_cost(int heads, int ctx, int d)
+{
+	double hcd = (double)heads * ctx * d;
+	dc_kernel_cost sm = dc_k_softmax_cost(heads, ctx);
+	return (dc_kernel_cost){4 * hcd + sm.flops,
+				4 * (2 * hcd + 2.0 * heads * d)};
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int dc_kernel_time(void (*fn)(void *ctx), void *ctx, int warmup, int reps,
+		   double *median_s, double *min_s, dc_err *err)
+{
+	if (!fn || reps < 1 || warmup < 0 || !median_s)
+		return dc_err_msg(err, DC_EINVAL, "kernel timing: bad arguments "
+				  "(reps %d, warmup %d)", reps, warmup);
+	double *t = dc_malloc((size_t)reps * sizeof *t);
+	if (!t)
+		return dc_err_msg(err, DC_ENOMEM, "out of memory");
+	for (int i = 0; i < warmup; i++)
+		fn(ctx);
+	for (int i = 0; i < reps; i++) {
+		double t0 = now_s();
+		fn(ctx);
+		t[i] = now_s() - t0;
+	}
+	gsl_sort(t, 1, (size_t)reps);
+	*median_s = gsl_stats_median_from_sorted_data(t, 1, (size_t)reps);
+	if (min_s)
+		*min_s = t[0];
+	dc_free(t);
+	return DC_OK;
+}

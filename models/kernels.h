@@ -1,0 +1,66 @@
+/* kernels.h - the compute kernels dcsim runs on this host to calibrate its
+ * performance model: GEMM through CBLAS (any CBLAS; the build links
+ * OpenBLAS), and a bandwidth triad, row softmax, RMSNorm, SiLU and decode
+ * attention over a KV cache written in C.  Each comes with the FLOPs and
+ * bytes it must move (the roofline's inputs), and dc_kernel_time times a
+ * kernel the way calibration needs: warm-up calls, then the median of
+ * repetitions on CLOCK_MONOTONIC.
+ *
+ * Single precision, row-major, no allocation inside a kernel: callers own
+ * every buffer.  Kernels cannot fail (their arguments are the caller's
+ * contract); the harness checks its own. */
+#ifndef DC_KERNELS_H
+#define DC_KERNELS_H
+
+#include <stddef.h>
+
+#include "../sim/err.h"
+
+/* What a kernel call must do: model FLOPs and the bytes it must read and
+ * write at least once. */
+typedef struct dc_kernel_cost {
+	double flops, bytes;
+} dc_kernel_cost;
+
+/* C[m x n] = A[m x k] B[k x n] (cblas_sgemm, no transposes).
+ * Cost: 2mnk FLOPs, 4(mk + kn + mn) bytes. */
+void dc_k_gemm(int m, int n, int k, const float *a, const float *b, float *c);
+dc_kernel_cost dc_k_gemm_cost(int m, int n, int k);
+
+/* a[i] = b[i] + s c[i] (the STREAM triad).  Cost: 2n FLOPs, 12n bytes. */
+void dc_k_triad(size_t n, float *a, const float *b, const float *c, float s);
+dc_kernel_cost dc_k_triad_cost(size_t n);
+
+/* Each of ROWS rows of X[rows x cols] replaced by its softmax (max
+ * subtracted first).  Cost: 4 FLOPs per element (sub, exp, sum, scale;
+ * exp counted as one), 8 bytes per element. */
+void dc_k_softmax(int rows, int cols, float *x);
+dc_kernel_cost dc_k_softmax_cost(int rows, int cols);
+
+/* Y = X / rms(X) * W per row, rms = sqrt(mean(x^2) + eps).  Cost: 4 FLOPs
+ * and 8 bytes per element (+ W once). */
+void dc_k_rmsnorm(int rows, int cols, const float *x, const float *w,
+		  float eps, float *y);
+dc_kernel_cost dc_k_rmsnorm_cost(int rows, int cols);
+
+/* y[i] = x[i] / (1 + exp(-x[i])).  Cost: 4 FLOPs, 8 bytes per element. */
+void dc_k_silu(size_t n, const float *x, float *y);
+dc_kernel_cost dc_k_silu_cost(size_t n);
+
+/* One decode step of multi-head attention for one sequence: for each of
+ * HEADS heads, scores s_j = q . k_j / sqrt(D) over the CTX cached keys,
+ * p = softmax(s), out = sum_j p_j v_j.  Q [heads x d], K and V caches
+ * [heads x ctx x d], SCRATCH >= ctx floats, OUT [heads x d].  Cost:
+ * 4 heads ctx d FLOPs (+ the softmax), bytes of the caches read once. */
+void dc_k_attn_decode(int heads, int ctx, int d, const float *q,
+		      const float *k, const float *v, float *scratch,
+		      float *out);
+dc_kernel_cost dc_k_attn_decode_cost(int heads, int ctx, int d);
+
+/* Time FN(CTX): WARMUP untimed calls, then REPS timed ones; *MEDIAN_S gets
+ * the median wall time of one call (s), *MIN_S (may be NULL) the fastest.
+ * Returns DC_OK or DC_EINVAL (REPS < 1, WARMUP < 0, FN NULL). */
+int dc_kernel_time(void (*fn)(void *ctx), void *ctx, int warmup, int reps,
+		   double *median_s, double *min_s, dc_err *err);
+
+#endif

@@ -1,0 +1,219 @@
+/* check_kernels.c - every calibration kernel against a naive reference in
+ * double precision written here, the cost formulas against hand counts,
+ * and the timing harness. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "../models/kernels.h"
+#include "../sim/dc.h"
+#include "../sim/rng.h"
+
+/* Fresh inputs in [-1, 1), never all zeros. */
+static float *rnd(size_t n, uint32_t stream)
+{
+	gsl_rng *r = dc_rng_new(NULL, 42, 0, stream);
+	float *x = malloc(n * sizeof *x);
+	ck_assert(r && x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(2 * gsl_rng_uniform(r) - 1);
+	gsl_rng_free(r);
+	return x;
+}
+
+/* Largest |got - want| / (|want| + floor). */
+static double max_rel(const float *got, const double *want, size_t n,
+		      double floor_)
+{
+	double e = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs(got[i] - want[i]) / (fabs(want[i]) + floor_);
+		e = d > e ? d : e;
+	}
+	return e;
+}
+
+START_TEST(gemm_matches_naive)
+{
+	const int shapes[][3] = {{1, 64, 96}, {7, 33, 129}, {64, 64, 64},
+				 {128, 96, 512}};
+	for (size_t s = 0; s < DC_ARRAY_LEN(shapes); s++) {
+		int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+		float *a = rnd((size_t)m * k, 1), *b = rnd((size_t)k * n, 2);
+		float *c = calloc((size_t)m * n, sizeof *c);
+		double *w = calloc((size_t)m * n, sizeof *w);
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < n; j++) {
+				double acc = 0;
+				for (int t = 0; t < k; t++)
+					acc += (double)a[i * k + t] * b[t * n + j];
+				w[i * n + j] = acc;
+			}
+		dc_k_gemm(m, n, k, a, b, c);
+		/* float accumulation of k terms of size <= 1: error below
+		 * k * 2^-24 * sqrt(k) in absolute terms (a loose bound) */
+		double tol = 1e-6 * k;
+		ck_assert_msg(max_rel(c, w, (size_t)m * n, 1.0) < tol,
+			      "%dx%dx%d: %g", m, n, k,
+			      max_rel(c, w, (size_t)m * n, 1.0));
+		dc_kernel_cost co = dc_k_gemm_cost(m, n, k);
+		ck_assert_double_eq(co.flops, 2.0 * m * n * k);
+		ck_assert_double_eq(co.bytes, 4.0 * (m * k + k * n + m * n));
+		free(a), free(b), free(c), free(w);
+	}
+}
+END_TEST
+
+START_TEST(elementwise_match_naive)
+{
+	const size_t n = 10007;
+	float *b = rnd(n, 3), *c = rnd(n, 4), *a = calloc(n, sizeof *a);
+	double *w = calloc(n, sizeof *w);
+	dc_k_triad(n, a, b, c, 3.0f);
+	for (size_t i = 0; i < n; i++)
+		w[i] = b[i] + 3.0 * c[i];
+	ck_assert(max_rel(a, w, n, 1.0) < 1e-6);
+	dc_k_silu(n, b, a);
+	for (size_t i = 0; i < n; i++)
+		w[i] = b[i] / (1 + exp(-(double)b[i]));
+	ck_assert(max_rel(a, w, n, 1e-3) < 1e-5);
+	ck_assert_double_eq(dc_k_triad_cost(n).bytes, 12.0 * n);
+	ck_assert_double_eq(dc_k_silu_cost(n).flops, 4.0 * n);
+	free(a), free(b), free(c), free(w);
+}
+END_TEST
+
+START_TEST(softmax_rmsnorm_match_naive)
+{
+	const int rows = 5, cols = 300;
+	const size_t n = (size_t)rows * cols;
+	float *x = rnd(n, 5), *g = rnd((size_t)cols, 6), *y = calloc(n, sizeof *y);
+	double *w = calloc(n, sizeof *w);
+	for (size_t i = 0; i < n; i++)
+		x[i] *= 20; /* large logits: the max must be subtracted */
+	for (int r = 0; r < rows; r++) {
+		double sum = 0, ss = 0;
+		for (int j = 0; j < cols; j++) {
+			ss += (double)x[r * cols + j] * x[r * cols + j];
+			sum += exp((double)x[r * cols + j]);
+		}
+		double inv = 1 / sqrt(ss / cols + 1e-6);
+		for (int j = 0; j < cols; j++)
+			w[r * cols + j] = x[r * cols + j] * inv * g[j];
+	}
+	dc_k_rmsnorm(rows, cols, x, g, 1e-6f, y);
+	ck_assert(max_rel(y, w, n, 1e-3) < 1e-5);
+	for (int r = 0; r < rows; r++) {
+		double sum = 0;
+		for (int j = 0; j < cols; j++)
+			sum += exp((double)x[r * cols + j]);
+		for (int j = 0; j < cols; j++)
+			w[r * cols + j] = exp((double)x[r * cols + j]) / sum;
+	}
+	dc_k_softmax(rows, cols, x);
+	ck_assert(max_rel(x, w, n, 1e-30) < 1e-4);
+	for (int r = 0; r < rows; r++) {
+		double s = 0;
+		for (int j = 0; j < cols; j++)
+			s += x[r * cols + j];
+		ck_assert_double_eq_tol(s, 1, 1e-5);
+	}
+	free(x), free(g), free(y), free(w);
+}
+END_TEST
+
+START_TEST(attention_decode_matches_naive)
+{
+	const int h = 4, ctx = 257, d = 64;
+	float *q = rnd((size_t)h * d, 7), *k = rnd((size_t)h * ctx * d, 8);
+	float *v = rnd((size_t)h * ctx * d, 9);
+	float *sc = calloc((size_t)ctx, sizeof *sc);
+	float *o = calloc((size_t)h * d, sizeof *o);
+	double *w = calloc((size_t)h * d, sizeof *w);
+	double *p = calloc((size_t)ctx, sizeof *p);
+	for (int hh = 0; hh < h; hh++) {
+		double mx = -INFINITY, sum = 0;
+		for (int j = 0; j < ctx; j++) {
+			double s = 0;
+			for (int t = 0; t < d; t++)
+				s += (double)q[hh * d + t] *
+				     k[((size_t)hh * ctx + j) * d + t];
+			p[j] = s / sqrt((double)d);
+			mx = p[j] > mx ? p[j] : mx;
+		}
+		for (int j = 0; j < ctx; j++)
+			sum += (p[j] = exp(p[j] - mx));
+		for (int t = 0; t < d; t++) {
+			double acc = 0;
+			for (int j = 0; j < ctx; j++)
+				acc += p[j] / sum * v[((size_t)hh * ctx + j) * d + t];
+			w[hh * d + t] = acc;
+		}
+	}
+	dc_k_attn_decode(h, ctx, d, q, k, v, sc, o);
+	ck_assert_msg(max_rel(o, w, (size_t)h * d, 1e-2) < 1e-4, "%g",
+		      max_rel(o, w, (size_t)h * d, 1e-2));
+	/* the caches are read once: 2 x heads x ctx x d floats */
+	ck_assert(dc_k_attn_decode_cost(h, ctx, d).bytes >= 8.0 * h * ctx * d);
+	free(q), free(k), free(v), free(sc), free(o), free(w), free(p);
+}
+END_TEST
+
+typedef struct triad_ctx {
+	float *a, *b, *c;
+	size_t n;
+	int calls;
+} triad_ctx;
+
+static void triad_call(void *ctx)
+{
+	triad_ctx *t = ctx;
+	t->calls++;
+	dc_k_triad(t->n, t->a, t->b, t->c, 1.5f);
+}
+
+START_TEST(timing_harness)
+{
+	triad_ctx t = {.n = 1 << 16};
+	t.a = calloc(t.n, sizeof *t.a);
+	t.b = rnd(t.n, 10), t.c = rnd(t.n, 11);
+	double med, mn;
+	dc_err err = DC_ERR_INIT;
+	ck_assert_int_eq(dc_kernel_time(triad_call, &t, 2, 9, &med, &mn, &err),
+			 DC_OK);
+	ck_assert_int_eq(t.calls, 11);  /* warm-up + repetitions */
+	ck_assert(mn > 0 && mn <= med && isfinite(med));
+	ck_assert_int_eq(dc_kernel_time(triad_call, &t, 0, 0, &med, NULL, &err),
+			 DC_EINVAL);
+	ck_assert_int_eq(dc_kernel_time(NULL, &t, 0, 3, &med, NULL, &err),
+			 DC_EINVAL);
+	dc_err_free(&err);
+	free(t.a), free(t.b), free(t.c);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("kernels");
+	TCase *t = tcase_create("kernels");
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, gemm_matches_naive);
+	tcase_add_test(t, elementwise_match_naive);
+	tcase_add_test(t, softmax_rmsnorm_match_naive);
+	tcase_add_test(t, attention_decode_matches_naive);
+	tcase_add_test(t, timing_harness);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	dc_rng_setup();
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
