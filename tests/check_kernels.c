@@ -4,10 +4,13 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_rng.h>
 
+#include "../reports/profile.h"
 #include "../models/kernels.h"
+#include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/rng.h"
 
@@ -194,6 +197,56 @@ START_TEST(timing_harness)
 }
 END_TEST
 
+/* The whole measurement on a tiny layer: every operator of the plan, each
+ * checked against its reference, costs by the closed forms, and a profile
+ * headed by its provenance. */
+START_TEST(calibrate_tiny_layer)
+{
+	dc_llm_arch a = {.name = "tiny", .layers = 1, .hidden = 64, .heads = 4,
+			 .kv_heads = 2, .ffn = 96, .vocab = 100, .gated = 1};
+	dc_calib_opts o = {.arch = &a, .quick = 1};
+	dc_calib_row *rows = NULL;
+	size_t n = 0;
+	dc_err err = DC_ERR_INIT;
+	ck_assert_int_eq(dc_calibrate_host(&o, &rows, &n, &err), DC_OK);
+	/* 4 token counts x 4 GEMMs, 3 KV lengths, softmax, rmsnorm, silu,
+	 * triad */
+	ck_assert_uint_eq(n, 16 + 3 + 4);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(rows[i].time_s > 0 && rows[i].max_rel_err <= 1e-4,
+			      "%s: %g s, err %g", rows[i].op, rows[i].time_s,
+			      rows[i].max_rel_err);
+		ck_assert_int_ge(rows[i].reps, 3);
+	}
+	/* qkv at 1 token: N = H + 2 kv_heads d = 64 + 2 * 2 * 16 = 128 */
+	ck_assert_str_eq(rows[0].op, "qkv");
+	ck_assert_int_eq(rows[0].n, 128);
+	ck_assert_double_eq(rows[0].flops, 2.0 * 1 * 128 * 64);
+	/* gated MLP: up and gate as one GEMM of 2 x ffn */
+	ck_assert_int_eq(rows[2].n, 192);
+	dc_calib_prov p;
+	dc_calib_prov_probe(&p);
+	p.dcsim = "test", p.command = "check_kernels", p.model = "tiny";
+	ck_assert(p.cores >= 1 && p.host && p.cpu && p.blas && p.date);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_eq(dc_calib_write(f, &p, rows, n, &err), DC_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "# cpu: "));
+	ck_assert_ptr_nonnull(strstr(buf, "# blas: "));
+	ck_assert_ptr_nonnull(strstr(buf, "# command: check_kernels"));
+	ck_assert_ptr_nonnull(strstr(buf, "\nop,m,n,k,reps,time_s,"));
+	free(buf);
+	dc_free(rows);
+	dc_llm_arch bad = a;
+	bad.hidden = 0;
+	o.arch = &bad;
+	ck_assert_int_eq(dc_calibrate_host(&o, &rows, &n, &err), DC_EINVAL);
+	dc_err_free(&err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kernels");
@@ -204,6 +257,7 @@ static Suite *suite(void)
 	tcase_add_test(t, softmax_rmsnorm_match_naive);
 	tcase_add_test(t, attention_decode_matches_naive);
 	tcase_add_test(t, timing_harness);
+	tcase_add_test(t, calibrate_tiny_layer);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -33,6 +33,7 @@ int dc_cmd_run(int argc, char **argv, int full_argc, char **full_argv);
 int dc_cmd_validate(int argc, char **argv);
 int dc_cmd_report(int argc, char **argv);
 int dc_cmd_help(int argc, char **argv);
+int dc_cmd_calibrate(int argc, char **argv, int full_argc, char **full_argv);
 
 /* Usage text of one command (or all when NAME is NULL) to F.  Returns 0
  * if NAME is known. */

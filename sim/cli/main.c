@@ -73,6 +73,16 @@ static const struct cmd_help {
 	{"report", "dcsim report DIR",
 	 "Print the summary of a finished run in DIR and redraw its charts\n"
 	 "(DIR/charts) and DIR/report.md from results.db (or the CSV files).\n"},
+	{"calibrate", "dcsim calibrate [--model M] [--quick] [--out FILE] [--force] [-q]",
+	 "Time the calibration kernels on this host: GEMMs (CBLAS) over the\n"
+	 "linear-layer shapes of model M (default llama2_7b) for 1..1024\n"
+	 "tokens, decode attention over KV caches of 128..2048 tokens, softmax,\n"
+	 "RMSNorm, SiLU and a bandwidth triad.  Each result is checked against\n"
+	 "a double-precision naive reference (bound 1e-4 of its rms) and timed\n"
+	 "as the median of repeated calls after a warm-up.  Writes the profile\n"
+	 "(default data/calibration/<host>.csv; an existing file only with\n"
+	 "--force) headed by its provenance: host, CPU, cores, BLAS, dcsim\n"
+	 "version, date, command.  --quick: fewer shapes, under a minute.\n"},
 	{"help", "dcsim help [COMMAND | scenario]",
 	 "Show help for a command, or every scenario key with its unit,\n"
 	 "default and meaning ('dcsim help scenario').\n"},
@@ -120,6 +130,8 @@ int main(int argc, char **argv)
 		return dc_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help"))
 		return dc_cmd_help(argc - 1, argv + 1);
+	if (!strcmp(cmd, "calibrate"))
+		return dc_cmd_calibrate(argc - 1, argv + 1, argc, argv);
 	fprintf(stderr, "dcsim: unknown command '%s'\n", cmd);
 	dc_cli_usage(stderr, NULL);
 	return DC_EXIT_USAGE;

@@ -54,6 +54,12 @@ expect_status 65 "bad --until unit" "$dcsim" run scenarios/queue.yaml --until "3
 [ ! -e "$tmp/never" ] && ok || bad "bad override wrote $tmp/never"
 expect_status 66 "missing scenario" "$dcsim" run "$tmp/nope.yaml"
 expect_status 66 "validate missing" "$dcsim" validate "$tmp/nope.yaml"
+expect_status 0 "help calibrate" "$dcsim" help calibrate
+expect_status 64 "calibrate bad option" "$dcsim" calibrate --bogus
+expect_status 64 "calibrate --out without value" "$dcsim" calibrate --out
+expect_status 66 "calibrate unknown model" "$dcsim" calibrate --model nope --out "$tmp/never.csv"
+: > "$tmp/taken.csv"
+expect_status 73 "calibrate over an existing profile" "$dcsim" calibrate --quick -q --out "$tmp/taken.csv"
 expect_status 66 "report missing" "$dcsim" report "$tmp/nope"
 
 # 3. a run, its files, and the output-folder rules

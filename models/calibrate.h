@@ -1,0 +1,38 @@
+/* calibrate.h - measuring this host: the calibration kernels (kernels.h)
+ * over the operator shapes of a model's layer, each result checked
+ * against a naive reference.  reports/profile.h writes them as a profile
+ * with its provenance. */
+#ifndef DC_CALIBRATE_H
+#define DC_CALIBRATE_H
+
+#include "../sim/err.h"
+#include "llm_perf.h"
+
+/* One measured operator. */
+typedef struct dc_calib_row {
+	char op[24];          /* qkv, attn_out, mlp_up, mlp_down, attn_decode,
+				 softmax, rmsnorm, silu, triad */
+	int m, n, k;          /* GEMM M x N x K; elementwise: rows x cols;
+				 attn_decode: heads, ctx, head dim */
+	int reps;
+	double time_s;        /* median of reps */
+	double flops, bytes;  /* of one call */
+	double max_rel_err;   /* against the naive reference */
+} dc_calib_row;
+
+typedef struct dc_calib_opts {
+	const dc_llm_arch *arch;  /* the layer whose shapes are measured */
+	int quick;                /* fewer shapes and repetitions (< 60 s) */
+	void (*progress)(void *ctx, const dc_calib_row *row, size_t i,
+			 size_t n);   /* optional, after each row */
+	void *progress_ctx;
+} dc_calib_opts;
+
+/* Measure the host.  On success *ROWS (dc_free) holds *N rows.  Returns
+ * DC_OK, DC_EINVAL (no arch), DC_ENOMEM, or DC_EFAIL when a kernel's
+ * result misses its reference by more than the stated bound (1e-3
+ * relative for single precision; the message names the operator). */
+int dc_calibrate_host(const dc_calib_opts *o, dc_calib_row **rows, size_t *n,
+		      dc_err *err);
+
+#endif
