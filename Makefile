@@ -116,11 +116,17 @@ sanitize:
 valgrind: $(TEST_BIN)
 	@VALGRIND=1 sh tests/run_units.sh $(BUILD) $(TEST_BIN)
 
-bench: $(BUILD)/bench/hold $(BUILD)/bench/campus $(BUILD)/bench/serving $(DCSIM)
+bench: $(BUILD)/bench/hold $(BUILD)/bench/campus $(BUILD)/bench/serving \
+       $(BUILD)/bench/kernels $(DCSIM)
 	@mkdir -p bench/results
 	$(BUILD)/bench/hold bench/results/hold.csv
 	$(BUILD)/bench/campus scenarios/campus.yaml bench/results/campus.csv
 	$(BUILD)/bench/serving scenarios/serving-bench.yaml bench/results/serving.csv
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/kernels bench/results/kernels.csv
+	@t0=$$(date +%s.%N); $(DCSIM) calibrate --quick -q --force \
+		--out bench/results/calibrate-quick.csv && \
+	 awk -v a=$$t0 -v b=$$(date +%s.%N) \
+	   'BEGIN { printf "calibrate --quick: %.1f s wall (target < 60 s)\n", b - a }'
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(OPT) $(LDSAN) $(LDFLAGS) -o $@ $< $(LIB) $(DEPLIBS)

@@ -93,6 +93,24 @@ dc_kernel_cost dc_k_silu_cost(size_t n)
 	return (dc_kernel_cost){4.0 * (double)n, 8.0 * (double)n};
 }
 
+/* q . k over N floats with 8 independent partial sums, so that the
+ * compiler can keep them in one vector register without reassociating a
+ * single sum. */
+static float dot(const float *restrict q, const float *restrict k, int n)
+{
+	float acc[8] = {0};
+	int t = 0;
+	for (; t + 8 <= n; t += 8)
+		for (int u = 0; u < 8; u++)
+			acc[u] += q[t + u] * k[t + u];
+	float s = 0;
+	for (; t < n; t++)
+		s += q[t] * k[t];
+	for (int u = 0; u < 8; u++)
+		s += acc[u];
+	return s;
+}
+
 void dc_k_attn_decode(int heads, int ctx, int d, const float *q,
 		      const float *k, const float *v, float *scratch,
 		      float *out)
@@ -103,13 +121,9 @@ void dc_k_attn_decode(int heads, int ctx, int d, const float *q,
 		const float *kh = k + (size_t)h * (size_t)ctx * (size_t)d;
 		const float *vh = v + (size_t)h * (size_t)ctx * (size_t)d;
 		float *oh = out + (size_t)h * (size_t)d;
-		for (int j = 0; j < ctx; j++) {
-			const float *kj = kh + (size_t)j * (size_t)d;
-			float s = 0;
-			for (int t = 0; t < d; t++)
-				s += qh[t] * kj[t];
-			scratch[j] = s * scale;
-		}
+		for (int j = 0; j < ctx; j++)
+			scratch[j] = dot(qh, kh + (size_t)j * (size_t)d, d) *
+				     scale;
 		softmax_row(ctx, scratch);
 		for (int t = 0; t < d; t++)
 			oh[t] = 0;
