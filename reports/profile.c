@@ -11,6 +11,7 @@
 
 /* OpenBLAS names its build here; any other CBLAS leaves it NULL. */
 extern char *openblas_get_config(void) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
 
 void dc_calib_prov_probe(dc_calib_prov *p)
 {
@@ -39,6 +40,8 @@ void dc_calib_prov_probe(dc_calib_prov *p)
 	p->cpu = cpu;
 	p->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	p->blas = openblas_get_config ? openblas_get_config() : "CBLAS";
+	p->blas_threads = openblas_get_num_threads ? openblas_get_num_threads()
+						   : 0;
 	p->date = date;
 }
 
@@ -47,12 +50,14 @@ int dc_calib_write(FILE *f, const dc_calib_prov *p, const dc_calib_row *rows,
 {
 	fprintf(f, "# dcsim calibration profile: kernels timed on this host\n"
 		   "# host: %s\n# cpu: %s\n# cores: %d\n# blas: %s\n"
+		   "# blas_threads: %d\n"
 		   "# dcsim: %s\n# date: %s\n# command: %s\n# model: %s\n"
 		   "# time_s is the median of reps calls; max_rel_err is the "
 		   "largest |got - want| / rms(want) against a double-precision "
 		   "naive reference\n",
 		p->host ? p->host : "", p->cpu ? p->cpu : "", p->cores,
-		p->blas ? p->blas : "", p->dcsim ? p->dcsim : "",
+		p->blas ? p->blas : "", p->blas_threads,
+		p->dcsim ? p->dcsim : "",
 		p->date ? p->date : "", p->command ? p->command : "",
 		p->model ? p->model : "");
 	fputs("op,m,n,k,reps,time_s,flops,bytes,gflop_s,gbyte_s,max_rel_err\n",

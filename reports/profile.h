@@ -13,6 +13,7 @@
 typedef struct dc_calib_prov {
 	const char *host, *cpu, *blas, *dcsim, *date, *command, *model;
 	int cores;
+	int blas_threads;   /* OpenBLAS threads, or 0 when unknown */
 } dc_calib_prov;
 
 /* Fill what this process can learn: host name, CPU model (/proc/cpuinfo),
