@@ -8,6 +8,7 @@
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/err.h"
+#include "util/run.h"
 
 /* Without fork mode the counters carry over between tests: every test
  * works with differences from its starting point and turns injection
@@ -320,9 +321,5 @@ static Suite *alloc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(alloc_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(alloc_suite());
 }

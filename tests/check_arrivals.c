@@ -19,6 +19,7 @@
 #include "../models/arrivals.h"
 #include "../sim/alloc.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 #define DATA	"data"
 #define AZ_CONV DATA "/traces/azure_llm_2023/AzureLLMInferenceTrace_conv.csv"
@@ -875,10 +876,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(suite());
 }

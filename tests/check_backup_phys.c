@@ -14,6 +14,7 @@
 #include "../sim/params.h"
 #include "../sim/rng.h"
 #include "../sim/tree.h"
+#include "util/run.h"
 
 #define KWH 3.6e6
 
@@ -808,10 +809,5 @@ static Suite *backup_suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(backup_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(backup_suite());
 }

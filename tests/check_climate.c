@@ -18,6 +18,7 @@
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/params.h"
+#include "util/run.h"
 
 #define C0 273.15  /* 0 degC in K (SI definition) */
 #define HOUR 3600.0
@@ -625,9 +626,5 @@ static Suite *climate_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(climate_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(climate_suite());
 }

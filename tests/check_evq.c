@@ -4,6 +4,7 @@
 
 #include "../sim/alloc.h"
 #include "../sim/evq.h"
+#include "util/run.h"
 
 static uint64_t lcg(uint64_t *s)
 {
@@ -360,9 +361,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return dc_test_main(suite());
 }

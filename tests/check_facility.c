@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/scen.h"
+#include "util/run.h"
 
 /* The seed table (SEED.md, "Datacenter generations and PUE"); gen1 is
  * "2.0+": read as 2.0 .. 2.6 here. */
@@ -172,9 +173,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return dc_test_main(suite());
 }

@@ -11,6 +11,7 @@
 
 #include "../models/facility_phys.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 #define C2K(t) ((t) + 273.15)
 
@@ -556,9 +557,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(suite());
 }

@@ -12,6 +12,7 @@
 #include "../models/flex.h"
 #include "../sim/alloc.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 #define MW 1e6
 
@@ -521,10 +522,5 @@ static Suite *flex_suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(flex_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(flex_suite());
 }

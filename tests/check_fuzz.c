@@ -19,6 +19,7 @@
 #include "../sim/params.h"
 #include "../sim/tree.h"
 #include "../sim/units.h"
+#include "util/run.h"
 
 #define ITERATIONS 20000
 #define TIME_CAP_S 20.0 /* stop early on a very slow machine (valgrind) */
@@ -293,9 +294,5 @@ static Suite *fuzz_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fuzz_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(fuzz_suite());
 }

@@ -13,6 +13,7 @@
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 /* Fresh inputs in [-1, 1), never all zeros. */
 static float *rnd(size_t n, uint32_t stream)
@@ -264,10 +265,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return dc_test_main(suite());
 }

@@ -12,6 +12,7 @@
 #include "../models/llm_capacity.h"
 #include "../sim/dc.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 /* ---- the search on a step ---------------------------------------------- */
 
@@ -263,10 +264,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return dc_test_main(suite());
 }

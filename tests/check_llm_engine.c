@@ -15,6 +15,7 @@
 #include "../models/llm_engine.h"
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
+#include "util/run.h"
 
 /* ---- the test's performance model --------------------------------------- */
 
@@ -939,9 +940,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(suite());
 }

@@ -16,6 +16,7 @@
 #include "../models/llm_fluid.h"
 #include "../sim/alloc.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 typedef struct lin {
 	double a, bq, cq, d;   /* s, s/token, s/(token*token), s/seq */
@@ -543,10 +544,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return dc_test_main(suite());
 }

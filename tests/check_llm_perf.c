@@ -12,6 +12,7 @@
 #include "../models/llm_perf.h"
 #include "../sim/alloc.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 #define MODELS "data/llm_models.csv"
 #define ACCELS "data/accelerators.csv"
@@ -827,10 +828,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(suite());
 }

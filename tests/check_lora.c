@@ -23,6 +23,7 @@
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/rng.h"
+#include "util/run.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
 
@@ -1001,9 +1002,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(suite());
 }

@@ -7,6 +7,7 @@
 
 #include "../models/registry.h"
 #include "../sim/runner.h"
+#include "util/run.h"
 
 /* Erlang C: probability of waiting and mean wait in queue, written from
  * the textbook formula (Kleinrock, Queueing Systems I, eq. 3.40). */
@@ -128,9 +129,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return dc_test_main(suite());
 }

@@ -14,6 +14,7 @@
 #include "../sim/dc.h"
 #include "../sim/params.h"
 #include "../sim/tree.h"
+#include "util/run.h"
 
 typedef struct qcfg {
 	int64_t servers;
@@ -585,9 +586,5 @@ static Suite *params_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(params_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(params_suite());
 }

@@ -17,6 +17,7 @@
 
 #include "../reports/reports.h"
 #include "../sim/alloc.h"
+#include "util/run.h"
 
 /* ---- helpers ---- */
 
@@ -1690,9 +1691,5 @@ static Suite *reports_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reports_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(reports_suite());
 }

@@ -11,6 +11,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "../sim/rng.h"
+#include "util/run.h"
 
 /* ---- independent oracles, written from the published definitions ---- */
 
@@ -414,9 +415,5 @@ static Suite *rng_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rng_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(rng_suite());
 }

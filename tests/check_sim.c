@@ -8,6 +8,7 @@
 #include "../sim/rng.h"
 #include "../sim/sim.h"
 #include "../sim/stats.h"
+#include "util/run.h"
 
 /* ---- a scripted model: records what it handles ---- */
 typedef struct rec {
@@ -466,9 +467,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return dc_test_main(suite());
 }

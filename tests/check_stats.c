@@ -11,6 +11,7 @@
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/stats.h"
+#include "util/run.h"
 
 /* Check records every passing ck_assert with a write to a pipe, so long
  * loops test first and abort only on failure. */
@@ -618,9 +619,5 @@ static Suite *stats_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(stats_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(stats_suite());
 }

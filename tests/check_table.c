@@ -13,6 +13,7 @@
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/table.h"
+#include "util/run.h"
 
 /* Load TEXT as table "t.csv"; the caller frees *err. */
 static int load(const char *text, dc_table **t, dc_err *err)
@@ -444,9 +445,5 @@ static Suite *table_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(table_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(table_suite());
 }

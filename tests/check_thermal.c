@@ -11,6 +11,7 @@
 #include "../sim/alloc.h"
 #include "../sim/rng.h"
 #include "../sim/units.h"
+#include "util/run.h"
 
 #define CK(c) ((c) + 273.15)
 
@@ -560,10 +561,5 @@ static Suite *thermal_suite(void)
 
 int main(void)
 {
-	dc_rng_setup();
-	SRunner *sr = srunner_create(thermal_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(thermal_suite());
 }

@@ -10,6 +10,7 @@
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/tree.h"
+#include "util/run.h"
 
 /* Parse TEXT as "t.yaml"; returns rc, leaves the text in *err. */
 static int load(const char *text, dc_node **root, dc_err *err)
@@ -367,9 +368,5 @@ static Suite *tree_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tree_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(tree_suite());
 }

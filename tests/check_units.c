@@ -8,6 +8,7 @@
 
 #include "../sim/dc.h"
 #include "../sim/units.h"
+#include "util/run.h"
 
 #define DIM_ACCEL DC_DIM(1, 0, -2, 0, 0, 0, 0)
 #define DIM_AMOUNT DC_DIM(0, 0, 0, 0, 0, 1, 0)
@@ -546,9 +547,5 @@ static Suite *units_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(units_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_test_main(units_suite());
 }
