@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 #include <time.h>
 
 #include <gsl/gsl_sort.h>
@@ -142,6 +143,103 @@ dc_kernel_cost dc_k_attn_decode_cost(int heads, int ctx, int d)
 	dc_kernel_cost sm = dc_k_softmax_cost(heads, ctx);
 	return (dc_kernel_cost){4 * hcd + sm.flops,
 				4 * (2 * hcd + 2.0 * heads * d)};
+}
+
+void dc_k_attn_prefill(int heads, int t, int d, const float *q,
+		       const float *k, const float *v, float *scratch,
+		       float *out)
+{
+	/* position i of a prompt attends like one decode step over the
+	 * first i + 1 cached keys */
+	size_t td = (size_t)t * (size_t)d;
+	for (int h = 0; h < heads; h++)
+		for (int i = 0; i < t; i++) {
+			size_t qi = (size_t)h * td + (size_t)i * (size_t)d;
+			dc_k_attn_decode(1, i + 1, d, q + qi, k + (size_t)h * td,
+					 v + (size_t)h * td, scratch, out + qi);
+		}
+}
+
+dc_kernel_cost dc_k_attn_prefill_cost(int heads, int t, int d)
+{
+	double pairs = (double)heads * t * (t + 1) / 2.0;
+	return (dc_kernel_cost){4 * pairs * d + 4 * pairs,
+				16.0 * heads * t * d};
+}
+
+size_t dc_k_layer_work(const dc_k_layer *l, int t)
+{
+	size_t T = (size_t)t, h = (size_t)l->hidden;
+	size_t d = h / (size_t)l->heads, kv = (size_t)l->kv_heads * d;
+	/* xn, qkv, q/k/v head-major, attention out, mlp, scratch */
+	return T * h + T * (h + 2 * kv) + T * (h + 2 * kv) + T * h +
+	       T * 2 * (size_t)l->ffn + T;
+}
+
+/* Rows [t x (hidden + 2 kv)] of the QKV projection into head-major Q
+ * [heads x t x d], K and V [kv_heads x t x d]. */
+static void split_heads(const dc_k_layer *l, int t, const float *qkv,
+			float *q, float *k, float *v)
+{
+	int d = l->hidden / l->heads, w = l->hidden + 2 * l->kv_heads * d;
+	for (int i = 0; i < t; i++) {
+		const float *r = qkv + (size_t)i * (size_t)w;
+		for (int h = 0; h < l->heads; h++)
+			memcpy(q + ((size_t)h * t + i) * d, r + h * d,
+			       (size_t)d * sizeof *q);
+		for (int h = 0; h < l->kv_heads; h++) {
+			memcpy(k + ((size_t)h * t + i) * d,
+			       r + l->hidden + h * d, (size_t)d * sizeof *k);
+			memcpy(v + ((size_t)h * t + i) * d,
+			       r + l->hidden + (l->kv_heads + h) * d,
+			       (size_t)d * sizeof *v);
+		}
+	}
+}
+
+static void attention(const dc_k_layer *l, int t, const float *qkv,
+		      float *qkv_h, float *att, float *scratch)
+{
+	int d = l->hidden / l->heads, group = l->heads / l->kv_heads;
+	size_t td = (size_t)t * (size_t)d;
+	float *q = qkv_h, *k = q + (size_t)l->heads * td;
+	float *v = k + (size_t)l->kv_heads * td;
+	split_heads(l, t, qkv, q, k, v);
+	for (int h = 0; h < l->heads; h++) {
+		int g = h / group;  /* the KV head this query head shares */
+		dc_k_attn_prefill(1, t, d, q + (size_t)h * td,
+				  k + (size_t)g * td, v + (size_t)g * td,
+				  scratch, att + (size_t)h * td);
+	}
+}
+
+void dc_k_layer_prefill(const dc_k_layer *l, int t, float *x, float *work)
+{
+	int H = l->hidden, d = H / l->heads, kvw = 2 * l->kv_heads * d;
+	size_t T = (size_t)t;
+	float *xn = work, *qkv = xn + T * H, *qkv_h = qkv + T * (H + kvw);
+	float *att = qkv_h + T * (H + kvw), *mlp = att + T * H;
+	float *scratch = mlp + T * 2 * (size_t)l->ffn;
+	dc_k_rmsnorm(t, H, x, l->g1, 1e-6f, xn);
+	dc_k_gemm(t, H + kvw, H, xn, l->wqkv, qkv);
+	attention(l, t, qkv, qkv_h, att, scratch);
+	/* heads back to token rows, into xn */
+	for (int h = 0; h < l->heads; h++)
+		for (int i = 0; i < t; i++)
+			memcpy(xn + (size_t)i * H + h * d,
+			       att + ((size_t)h * T + i) * d, (size_t)d * sizeof *xn);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, H, H, 1.0f,
+		    xn, H, l->wo, H, 1.0f, x, H);   /* x += attn @ wo */
+	dc_k_rmsnorm(t, H, x, l->g2, 1e-6f, xn);
+	dc_k_gemm(t, 2 * l->ffn, H, xn, l->wup, mlp);
+	for (int i = 0; i < t; i++) {
+		float *r = mlp + (size_t)i * 2 * l->ffn;
+		dc_k_silu((size_t)l->ffn, r, r);       /* gate, in place */
+		for (int j = 0; j < l->ffn; j++)
+			r[j] *= r[l->ffn + j];          /* * up */
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, H, l->ffn,
+		    1.0f, mlp, 2 * l->ffn, l->wdown, H, 1.0f, x, H);
 }
 
 static double now_s(void)

@@ -57,6 +57,37 @@ void dc_k_attn_decode(int heads, int ctx, int d, const float *q,
 		      float *out);
 dc_kernel_cost dc_k_attn_decode_cost(int heads, int ctx, int d);
 
+/* Causal multi-head attention over a prompt of T tokens (prefill): for
+ * each head and position i, softmax over j <= i of q_i . k_j / sqrt(D),
+ * then the weighted sum of v_j.  Q, K, V and OUT are [heads x T x d];
+ * SCRATCH >= T floats.  Cost: about 2 heads T^2 d FLOPs (the causal
+ * half of 4 heads T^2 d), bytes of Q, K, V and OUT once. */
+void dc_k_attn_prefill(int heads, int t, int d, const float *q,
+		       const float *k, const float *v, float *scratch,
+		       float *out);
+dc_kernel_cost dc_k_attn_prefill_cost(int heads, int t, int d);
+
+/* One decoder layer of a Llama-style transformer with random weights, run
+ * for real as calibration's end-to-end check: RMSNorm, QKV projection,
+ * causal grouped-query attention, output projection, residual; RMSNorm,
+ * gated MLP (SiLU(gate) * up), down projection, residual.  No rotary
+ * embedding (it adds O(T d) work and no new operator class).  Weights are
+ * row-major [in x out]: wqkv hidden x (hidden + 2 kv_heads d), wo hidden x
+ * hidden, wup hidden x 2 ffn (gate columns first), wdown ffn x hidden; g1,
+ * g2 the norms' weights (hidden). */
+typedef struct dc_k_layer {
+	int hidden, heads, kv_heads, ffn;
+	const float *wqkv, *wo, *wup, *wdown, *g1, *g2;
+} dc_k_layer;
+
+/* Floats of work space dc_k_layer_prefill needs for T tokens. */
+size_t dc_k_layer_work(const dc_k_layer *l, int t);
+
+/* X [t x hidden] through the layer, in place (prefill of T tokens);
+ * WORK >= dc_k_layer_work(l, t) floats.  heads must be a multiple of
+ * kv_heads. */
+void dc_k_layer_prefill(const dc_k_layer *l, int t, float *x, float *work);
+
 /* Time FN(CTX): WARMUP untimed calls, then REPS timed ones; *MEDIAN_S gets
  * the median wall time of one call (s), *MIN_S (may be NULL) the fastest.
  * Returns DC_OK or DC_EINVAL (REPS < 1, WARMUP < 0, FN NULL). */

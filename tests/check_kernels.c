@@ -165,6 +165,130 @@ START_TEST(attention_decode_matches_naive)
 }
 END_TEST
 
+START_TEST(attention_prefill_is_causal_and_matches_naive)
+{
+	const int h = 2, t = 37, d = 16;
+	const size_t n = (size_t)h * t * d;
+	float *q = rnd(n, 12), *k = rnd(n, 13), *v = rnd(n, 14);
+	float *sc = calloc((size_t)t, sizeof *sc), *o = calloc(n, sizeof *o);
+	double *w = calloc(n, sizeof *w), *p = calloc((size_t)t, sizeof *p);
+	for (int hh = 0; hh < h; hh++)
+		for (int i = 0; i < t; i++) {
+			const float *qi = q + ((size_t)hh * t + i) * d;
+			double mx = -INFINITY, sum = 0;
+			for (int j = 0; j <= i; j++) {
+				double s = 0;
+				for (int u = 0; u < d; u++)
+					s += (double)qi[u] * k[((size_t)hh * t + j) * d + u];
+				p[j] = s / sqrt((double)d);
+				mx = p[j] > mx ? p[j] : mx;
+			}
+			for (int j = 0; j <= i; j++)
+				sum += (p[j] = exp(p[j] - mx));
+			for (int u = 0; u < d; u++) {
+				double acc = 0;
+				for (int j = 0; j <= i; j++)
+					acc += p[j] / sum * v[((size_t)hh * t + j) * d + u];
+				w[((size_t)hh * t + i) * d + u] = acc;
+			}
+		}
+	dc_k_attn_prefill(h, t, d, q, k, v, sc, o);
+	ck_assert_msg(max_rel(o, w, n, 1e-2) < 1e-4, "%g", max_rel(o, w, n, 1e-2));
+	/* position 0 sees only itself: out = v_0 */
+	for (int u = 0; u < d; u++)
+		ck_assert_float_eq_tol(o[u], v[u], 1e-6);
+	/* 2 h T(T+1)/2 pairs x (2d FLOPs for q.k + 2d for p v) */
+	ck_assert_double_eq(dc_k_attn_prefill_cost(h, t, d).flops,
+			    4.0 * h * t * (t + 1) / 2 * d + 4.0 * h * t * (t + 1) / 2);
+	free(q), free(k), free(v), free(sc), free(o), free(w), free(p);
+}
+END_TEST
+
+/* The layer in double precision, written from the layer's definition. */
+static void naive_rms(int t, int H, const double *x, const float *g,
+		      double *y)
+{
+	for (int i = 0; i < t; i++) {
+		double ss = 0;
+		for (int j = 0; j < H; j++)
+			ss += x[i * H + j] * x[i * H + j];
+		double inv = 1 / sqrt(ss / H + 1e-6);
+		for (int j = 0; j < H; j++)
+			y[i * H + j] = x[i * H + j] * inv * g[j];
+	}
+}
+
+static void naive_mm(int m, int n, int k, const double *a, const float *b,
+		     double *c, int add)
+{
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < n; j++) {
+			double s = add ? c[i * n + j] : 0;
+			for (int u = 0; u < k; u++)
+				s += a[i * k + u] * b[u * n + j];
+			c[i * n + j] = s;
+		}
+}
+
+START_TEST(layer_prefill_matches_naive)
+{
+	const int t = 9, H = 32, nh = 4, nkv = 2, F = 48, d = H / nh;
+	const int W = H + 2 * nkv * d;
+	float *wqkv = rnd((size_t)H * W, 20), *wo = rnd((size_t)H * H, 21);
+	float *wup = rnd((size_t)H * 2 * F, 22), *wd = rnd((size_t)F * H, 23);
+	float *g1 = rnd(H, 24), *g2 = rnd(H, 25), *x = rnd((size_t)t * H, 26);
+	dc_k_layer l = {H, nh, nkv, F, wqkv, wo, wup, wd, g1, g2};
+	double *X = calloc((size_t)t * H, sizeof *X);
+	double *xn = calloc((size_t)t * H, sizeof *xn);
+	double *qkv = calloc((size_t)t * W, sizeof *qkv);
+	double *att = calloc((size_t)t * H, sizeof *att);
+	double *m = calloc((size_t)t * 2 * F, sizeof *m);
+	double *act = calloc((size_t)t * F, sizeof *act);
+	for (int i = 0; i < t * H; i++)
+		X[i] = x[i];
+	naive_rms(t, H, X, g1, xn);
+	naive_mm(t, W, H, xn, wqkv, qkv, 0);
+	for (int h = 0; h < nh; h++) {
+		int kh = h / (nh / nkv);
+		for (int i = 0; i < t; i++) {
+			double p[16], mx = -INFINITY, sum = 0;
+			for (int j = 0; j <= i; j++) {
+				double s = 0;
+				for (int u = 0; u < d; u++)
+					s += qkv[i * W + h * d + u] *
+					     qkv[j * W + H + kh * d + u];
+				p[j] = s / sqrt((double)d);
+				mx = p[j] > mx ? p[j] : mx;
+			}
+			for (int j = 0; j <= i; j++)
+				sum += (p[j] = exp(p[j] - mx));
+			for (int u = 0; u < d; u++) {
+				double a = 0;
+				for (int j = 0; j <= i; j++)
+					a += p[j] / sum *
+					     qkv[j * W + H + (nkv + kh) * d + u];
+				att[i * H + h * d + u] = a;
+			}
+		}
+	}
+	naive_mm(t, H, H, att, wo, X, 1);
+	naive_rms(t, H, X, g2, xn);
+	naive_mm(t, 2 * F, H, xn, wup, m, 0);
+	for (int i = 0; i < t; i++)
+		for (int j = 0; j < F; j++) {
+			double g = m[i * 2 * F + j];
+			act[i * F + j] = g / (1 + exp(-g)) * m[i * 2 * F + F + j];
+		}
+	naive_mm(t, H, F, act, wd, X, 1);
+	float *work = calloc(dc_k_layer_work(&l, t), sizeof *work);
+	dc_k_layer_prefill(&l, t, x, work);
+	ck_assert_msg(max_rel(x, X, (size_t)t * H, 1e-1) < 1e-4, "%g",
+		      max_rel(x, X, (size_t)t * H, 1e-1));
+	free(wqkv), free(wo), free(wup), free(wd), free(g1), free(g2), free(x);
+	free(X), free(xn), free(qkv), free(att), free(m), free(act), free(work);
+}
+END_TEST
+
 typedef struct triad_ctx {
 	float *a, *b, *c;
 	size_t n;
@@ -257,6 +381,8 @@ static Suite *suite(void)
 	tcase_add_test(t, elementwise_match_naive);
 	tcase_add_test(t, softmax_rmsnorm_match_naive);
 	tcase_add_test(t, attention_decode_matches_naive);
+	tcase_add_test(t, attention_prefill_is_causal_and_matches_naive);
+	tcase_add_test(t, layer_prefill_matches_naive);
 	tcase_add_test(t, timing_harness);
 	tcase_add_test(t, calibrate_tiny_layer);
 	suite_add_tcase(s, t);
