@@ -23,10 +23,30 @@ typedef struct dc_calib_row {
 typedef struct dc_calib_opts {
 	const dc_llm_arch *arch;  /* the layer whose shapes are measured */
 	int quick;                /* fewer shapes and repetitions (< 60 s) */
+	int held_out;             /* 1: the held-out plan (dc_calibrate_host
+				     measures shapes the fit plan does not:
+				     other token counts, context lengths and
+				     sizes) and, when LAYER is set, whole
+				     layers of LAYER run for real */
+	const dc_llm_arch *layer; /* the small transformer (a 1B-class
+				     shape) for the held-out plan's
+				     layer_prefill / layer_decode rows */
 	void (*progress)(void *ctx, const dc_calib_row *row, size_t i,
 			 size_t n);   /* optional, after each row */
 	void *progress_ctx;
 } dc_calib_opts;
+
+/* Rows of the held-out plan that time whole layers have op
+ * "layer_prefill" (m = tokens, n = layers, k = 0) or "layer_decode" (m = 1,
+ * n = layers, k = context); their flops and bytes are 0 and max_rel_err
+ * NAN (the layer's result is checked in tests/check_kernels.c).
+ * dc_calib_layer_ops lists the operator calls such a row is made of, so a
+ * profile can predict it: up to DC_CALIB_LAYER_OPS rows into OPS (their
+ * time_s 0), one layer's; the row's time is n (layers) times their sum.
+ * The count is returned.  Cannot fail for a layer row. */
+#define DC_CALIB_LAYER_OPS 16
+size_t dc_calib_layer_ops(const dc_llm_arch *a, const dc_calib_row *layer,
+			  dc_calib_row *ops);
 
 /* Measure the host.  On success *ROWS (dc_free) holds *N rows.  Returns
  * DC_OK, DC_EINVAL (no arch), DC_ENOMEM, or DC_EFAIL when a kernel's

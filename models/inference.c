@@ -7,6 +7,8 @@
  * for the exact mean power over any piece of time. */
 #include "inference.h"
 
+#include "calib_fit.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,7 @@ typedef struct inf_cfg {
 	dc_llm_arch arch;
 	dc_accel gpu, vidur_gpu;
 	const dc_table *vidur[2];
+	dc_calib_fit calib;         /* perf.profile calibrated */
 	dc_arrivals_trace *trace;   /* owned (cfg_free) */
 } inf_cfg;
 
@@ -211,6 +214,7 @@ static int perf_new(const inf_cfg *c, dc_llm_perf **p, dc_err *err)
 	o.vidur = c->vidur;
 	o.n_vidur = 2;
 	o.vidur_accel = &c->vidur_gpu;
+	o.calib = &c->calib;
 	return dc_llm_perf_new(&c->arch, &c->gpu, (int)c->tp, &o, p, err);
 }
 
@@ -259,7 +263,35 @@ static int load_server(inf_cfg *c, int accel_given, const dc_scenario *sc,
 	return place_on_servers(c, sc, path, err);
 }
 
-static int load_catalogs(inf_cfg *c, const dc_scenario *sc, dc_err *err)
+/* perf.calibration: read the profile, check it, fit its laws. */
+static int load_calibration(inf_cfg *c, const dc_scenario *sc,
+			    const char *path, dc_err *err)
+{
+	char key[200], name[300];
+	snprintf(key, sizeof key, "%s.perf.calibration", path);
+	if (!c->perf.calibration || !*c->perf.calibration)
+		return dc_err_key(err, DC_EINVAL, sc->file, key,
+				  "perf.profile calibrated needs a profile "
+				  "name here (a file under data/calibration/, "
+				  "without .csv)");
+	snprintf(name, sizeof name, "calibration/%s", c->perf.calibration);
+	const dc_table *t = dc_scenario_catalog(sc, name, err);
+	dc_profile prof;
+	int rc = t ? dc_profile_from_table(t, &prof, err) : DC_EINVAL;
+	if (!rc) {
+		rc = dc_calib_fit_rows(prof.rows, prof.n, NULL, prof.peak_flops,
+				       prof.peak_bw, &c->calib, err);
+		dc_profile_free(&prof);
+	}
+	if (rc)
+		return dc_err_key(err, DC_EINVAL, sc->file, key,
+				  "cannot use calibration profile '%s'",
+				  c->perf.calibration);
+	return DC_OK;
+}
+
+static int load_catalogs(inf_cfg *c, const dc_scenario *sc, const char *path,
+			 dc_err *err)
 {
 	const dc_table *models = dc_scenario_catalog(sc, "llm_models", err);
 	const dc_table *gpus = dc_scenario_catalog(sc, "accelerators", err);
@@ -276,6 +308,8 @@ static int load_catalogs(inf_cfg *c, const dc_scenario *sc, dc_err *err)
 					  err);
 	if (!c->vidur[0] || !c->vidur[1])
 		rc = DC_EINVAL;
+	if (!rc && c->perf.profile == DC_LLM_PROFILE_CALIBRATED)
+		rc = load_calibration(c, sc, path, err);
 	return rc ? DC_EINVAL : DC_OK;
 }
 
@@ -310,7 +344,7 @@ static int inf_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 			src[ai] = DC_SRC_CATALOG;  /* the server's row */
 	}
 	if (!rc)
-		rc = load_catalogs(c, sc, err);
+		rc = load_catalogs(c, sc, path, err);
 	if (!rc && dc_arrivals_check(&c->arrivals, err))
 		rc = DC_EINVAL;
 	for (size_t i = 0; i < inf_pset.n; i++)

@@ -145,19 +145,47 @@ dc_kernel_cost dc_k_attn_decode_cost(int heads, int ctx, int d)
 				4 * (2 * hcd + 2.0 * heads * d)};
 }
 
+/* Query rows [i0, i0 + DC_K_ATTN_BLOCK) of one head against keys 0..i of
+ * each row i: the block's scores, softmax, and weighted values, with each
+ * key and value row loaded once per block (it stays in L1 while the
+ * block's rows use it) instead of once per query. */
+static void prefill_block(int t, int d, int i0, const float *q,
+			  const float *k, const float *v, float *s, float *out)
+{
+	int nb = t - i0 < DC_K_ATTN_BLOCK ? t - i0 : DC_K_ATTN_BLOCK;
+	int last = i0 + nb;
+	size_t D = (size_t)d, T = (size_t)t;
+	float scale = 1.0f / sqrtf((float)d);
+	for (int j = 0; j < last; j++) {
+		const float *kj = k + (size_t)j * D;
+		for (int r = j > i0 ? j - i0 : 0; r < nb; r++)
+			s[(size_t)r * T + (size_t)j] =
+				dot(q + (size_t)(i0 + r) * D, kj, d) * scale;
+	}
+	for (int r = 0; r < nb; r++)
+		softmax_row(i0 + r + 1, s + (size_t)r * T);
+	memset(out + (size_t)i0 * D, 0, (size_t)nb * D * sizeof *out);
+	for (int j = 0; j < last; j++) {
+		const float *vj = v + (size_t)j * D;
+		for (int r = j > i0 ? j - i0 : 0; r < nb; r++) {
+			float p = s[(size_t)r * T + (size_t)j];
+			float *o = out + (size_t)(i0 + r) * D;
+			for (int u = 0; u < d; u++)
+				o[u] += p * vj[u];
+		}
+	}
+}
+
 void dc_k_attn_prefill(int heads, int t, int d, const float *q,
 		       const float *k, const float *v, float *scratch,
 		       float *out)
 {
-	/* position i of a prompt attends like one decode step over the
-	 * first i + 1 cached keys */
 	size_t td = (size_t)t * (size_t)d;
 	for (int h = 0; h < heads; h++)
-		for (int i = 0; i < t; i++) {
-			size_t qi = (size_t)h * td + (size_t)i * (size_t)d;
-			dc_k_attn_decode(1, i + 1, d, q + qi, k + (size_t)h * td,
-					 v + (size_t)h * td, scratch, out + qi);
-		}
+		for (int i0 = 0; i0 < t; i0 += DC_K_ATTN_BLOCK)
+			prefill_block(t, d, i0, q + (size_t)h * td,
+				      k + (size_t)h * td, v + (size_t)h * td,
+				      scratch, out + (size_t)h * td);
 }
 
 dc_kernel_cost dc_k_attn_prefill_cost(int heads, int t, int d)
@@ -173,7 +201,7 @@ size_t dc_k_layer_work(const dc_k_layer *l, int t)
 	size_t d = h / (size_t)l->heads, kv = (size_t)l->kv_heads * d;
 	/* xn, qkv, q/k/v head-major, attention out, mlp, scratch */
 	return T * h + T * (h + 2 * kv) + T * (h + 2 * kv) + T * h +
-	       T * 2 * (size_t)l->ffn + T;
+	       T * 2 * (size_t)l->ffn + DC_K_ATTN_BLOCK * T;
 }
 
 /* Rows [t x (hidden + 2 kv)] of the QKV projection into head-major Q
@@ -213,6 +241,24 @@ static void attention(const dc_k_layer *l, int t, const float *qkv,
 	}
 }
 
+/* The MLP half of a layer over T token rows of X (in place): RMSNorm,
+ * gated up projection, SiLU(gate) * up, down projection, residual. */
+static void mlp_block(const dc_k_layer *l, int t, float *x, float *xn,
+		      float *mlp)
+{
+	int H = l->hidden;
+	dc_k_rmsnorm(t, H, x, l->g2, 1e-6f, xn);
+	dc_k_gemm(t, 2 * l->ffn, H, xn, l->wup, mlp);
+	for (int i = 0; i < t; i++) {
+		float *r = mlp + (size_t)i * 2 * l->ffn;
+		dc_k_silu((size_t)l->ffn, r, r);       /* gate, in place */
+		for (int j = 0; j < l->ffn; j++)
+			r[j] *= r[l->ffn + j];          /* * up */
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, H, l->ffn,
+		    1.0f, mlp, 2 * l->ffn, l->wdown, H, 1.0f, x, H);
+}
+
 void dc_k_layer_prefill(const dc_k_layer *l, int t, float *x, float *work)
 {
 	int H = l->hidden, d = H / l->heads, kvw = 2 * l->kv_heads * d;
@@ -230,16 +276,41 @@ void dc_k_layer_prefill(const dc_k_layer *l, int t, float *x, float *work)
 			       att + ((size_t)h * T + i) * d, (size_t)d * sizeof *xn);
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, H, H, 1.0f,
 		    xn, H, l->wo, H, 1.0f, x, H);   /* x += attn @ wo */
-	dc_k_rmsnorm(t, H, x, l->g2, 1e-6f, xn);
-	dc_k_gemm(t, 2 * l->ffn, H, xn, l->wup, mlp);
-	for (int i = 0; i < t; i++) {
-		float *r = mlp + (size_t)i * 2 * l->ffn;
-		dc_k_silu((size_t)l->ffn, r, r);       /* gate, in place */
-		for (int j = 0; j < l->ffn; j++)
-			r[j] *= r[l->ffn + j];          /* * up */
+	mlp_block(l, t, x, xn, mlp);
+}
+
+size_t dc_k_layer_decode_work(const dc_k_layer *l, int ctx)
+{
+	size_t h = (size_t)l->hidden, d = h / (size_t)l->heads;
+	size_t kv = (size_t)l->kv_heads * d;
+	/* xn, qkv, attention out, mlp, scratch */
+	return h + (h + 2 * kv) + h + 2 * (size_t)l->ffn + (size_t)ctx + 1;
+}
+
+void dc_k_layer_decode(const dc_k_layer *l, int ctx, int cap, float *x,
+		       float *kc, float *vc, float *work)
+{
+	int H = l->hidden, d = H / l->heads, kvw = 2 * l->kv_heads * d;
+	int group = l->heads / l->kv_heads;
+	float *xn = work, *qkv = xn + H, *att = qkv + H + kvw;
+	float *mlp = att + H, *scratch = mlp + 2 * (size_t)l->ffn;
+	size_t hd = (size_t)cap * (size_t)d;
+	dc_k_rmsnorm(1, H, x, l->g1, 1e-6f, xn);
+	dc_k_gemm(1, H + kvw, H, xn, l->wqkv, qkv);
+	for (int g = 0; g < l->kv_heads; g++) {
+		size_t at = (size_t)g * hd + (size_t)ctx * (size_t)d;
+		memcpy(kc + at, qkv + H + g * d, (size_t)d * sizeof *kc);
+		memcpy(vc + at, qkv + H + (l->kv_heads + g) * d,
+		       (size_t)d * sizeof *vc);
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, H, l->ffn,
-		    1.0f, mlp, 2 * l->ffn, l->wdown, H, 1.0f, x, H);
+	for (int h = 0; h < l->heads; h++) {
+		size_t g = (size_t)(h / group);
+		dc_k_attn_decode(1, ctx + 1, d, qkv + h * d, kc + g * hd,
+				 vc + g * hd, scratch, att + h * d);
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, H, H, 1.0f,
+		    att, H, l->wo, H, 1.0f, x, H);   /* x += attn @ wo */
+	mlp_block(l, 1, x, xn, mlp);
 }
 
 static double now_s(void)

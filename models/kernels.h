@@ -60,8 +60,10 @@ dc_kernel_cost dc_k_attn_decode_cost(int heads, int ctx, int d);
 /* Causal multi-head attention over a prompt of T tokens (prefill): for
  * each head and position i, softmax over j <= i of q_i . k_j / sqrt(D),
  * then the weighted sum of v_j.  Q, K, V and OUT are [heads x T x d];
- * SCRATCH >= T floats.  Cost: about 2 heads T^2 d FLOPs (the causal
+ * SCRATCH >= DC_K_ATTN_BLOCK T floats.  Query rows are taken in blocks
+ * of DC_K_ATTN_BLOCK, each key and value row read once per block.  Cost: about 2 heads T^2 d FLOPs (the causal
  * half of 4 heads T^2 d), bytes of Q, K, V and OUT once. */
+#define DC_K_ATTN_BLOCK 16
 void dc_k_attn_prefill(int heads, int t, int d, const float *q,
 		       const float *k, const float *v, float *scratch,
 		       float *out);
@@ -87,6 +89,20 @@ size_t dc_k_layer_work(const dc_k_layer *l, int t);
  * WORK >= dc_k_layer_work(l, t) floats.  heads must be a multiple of
  * kv_heads. */
 void dc_k_layer_prefill(const dc_k_layer *l, int t, float *x, float *work);
+
+/* Floats of work space dc_k_layer_decode needs at context CTX. */
+size_t dc_k_layer_decode_work(const dc_k_layer *l, int ctx);
+
+/* One decode step of the layer for one sequence: token X [hidden] (in
+ * place) after CTX cached tokens.  KC and VC are the layer's key and value
+ * caches [kv_heads x cap x d] (d = hidden / heads, CAP > CTX): the token's
+ * key and value are written at position CTX, then every query head
+ * attends over positions 0..CTX of its KV head.  WORK >=
+ * dc_k_layer_decode_work(l, ctx) floats.  The result equals row CTX of
+ * dc_k_layer_prefill over the CTX + 1 tokens whose keys and values fill the
+ * cache. */
+void dc_k_layer_decode(const dc_k_layer *l, int ctx, int cap, float *x,
+		       float *kc, float *vc, float *work);
 
 /* Time FN(CTX): WARMUP untimed calls, then REPS timed ones; *MEDIAN_S gets
  * the median wall time of one call (s), *MIN_S (may be NULL) the fastest.

@@ -3,6 +3,8 @@
  * Formulas: shared/reference/llm.md 3.1-3.4, 3.8 (cited as llm.md X). */
 #include "llm_perf.h"
 
+#include "calib_fit.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -552,6 +554,8 @@ struct dc_llm_perf {
 	double idle_w, prefill_w, decode_w;
 	eta_curve cv;              /* the chosen efficiency curve */
 	double *eta_tab;           /* eta_c, eta_m at 1..ETA_TAB-1 tokens */
+	dc_calib_fit fit;          /* calibrated: the profile's laws */
+	const dc_class_fit *law[DC_OC_COUNT]; /* per class, with fallbacks */
 };
 
 /* Iterations have whole token counts, mostly small: the efficiencies at
@@ -573,13 +577,18 @@ struct dc_llm_perf {
  * - power_clock_exp 2.5: middle of physics.md 4.2's alpha 2-3 (R). */
 #define OF(f) offsetof(dc_llm_perf_opts, f)
 static const char *const profile_names[] = {"vidur", "roofline", "splitwise",
-					    NULL};
+					    "calibrated", NULL};
 static const dc_param perf_params[] = {
 	{.key = "profile", .type = DC_PT_ENUM, .def = "vidur",
 	 .choices = profile_names, .off = OF(profile),
 	 .help = "iteration-time source: vidur (roofline with Vidur A100 "
 		 "efficiency curves), roofline (constant efficiencies), "
-		 "splitwise (SplitwiseSim measured table)"},
+		 "splitwise (SplitwiseSim measured table), calibrated (the "
+		 "fitted laws of the profile named by perf.calibration)"},
+	{.key = "calibration", .type = DC_PT_STR, .off = OF(calibration),
+	 .help = "calibration profile under data/calibration/ (without .csv: "
+		 "one dcsim calibrate wrote or --import made) for profile "
+		 "calibrated"},
 	{.key = "cpu_overhead", .type = DC_PT_QTY, .dim = DC_DIM_TIME,
 	 .unit = "ms", .def = "0 ms", .flags = DC_PF_MIN, .min = 0,
 	 .off = OF(cpu_overhead_s),
@@ -678,8 +687,12 @@ static int perf_opts_check(const dc_llm_perf_opts *o, dc_err *err)
 	if (o->profile == DC_LLM_PROFILE_SPLITWISE)
 		return dc_err_msg(err, DC_EINVAL, "perf.profile 'splitwise' is "
 				  "the table back end: use dc_splitwise_new");
+	if (o->profile == DC_LLM_PROFILE_CALIBRATED && !o->calib)
+		return dc_err_msg(err, DC_EINVAL, "perf.profile 'calibrated' "
+				  "needs a fitted profile (perf.calibration)");
 	if (o->profile != DC_LLM_PROFILE_VIDUR &&
-	    o->profile != DC_LLM_PROFILE_ROOFLINE)
+	    o->profile != DC_LLM_PROFILE_ROOFLINE &&
+	    o->profile != DC_LLM_PROFILE_CALIBRATED)
 		return dc_err_msg(err, DC_EINVAL, "perf.profile: unknown "
 				  "value %d", o->profile);
 	if ((o->weight_bytes != 1 && o->weight_bytes != 2) ||
@@ -745,6 +758,42 @@ static int perf_vidur(dc_llm_perf *p, dc_err *err)
 }
 
 
+/* Each operator class's law.  A class the profile lacks borrows the law of
+ * the nearest kind it has: memory-bound classes look to the stream, then
+ * the GEMV; compute-bound ones to the GEMM; everything ends at the GEMM,
+ * then at whole iterations (a Splitwise profile lends its one law to all). */
+static int perf_calibrated(dc_llm_perf *p, dc_err *err)
+{
+	static const int chain[DC_OC_COUNT][4] = {
+		[DC_OC_GEMM] = {DC_OC_GEMV, DC_OC_ITER, -1, -1},
+		[DC_OC_GEMV] = {DC_OC_GEMM, DC_OC_ITER, -1, -1},
+		[DC_OC_ATTN_DECODE] = {DC_OC_STREAM, DC_OC_GEMV, DC_OC_GEMM,
+				       DC_OC_ITER},
+		[DC_OC_ATTN_PREFILL] = {DC_OC_GEMM, DC_OC_ITER, -1, -1},
+		[DC_OC_SOFTMAX] = {DC_OC_STREAM, DC_OC_GEMV, DC_OC_GEMM,
+				   DC_OC_ITER},
+		[DC_OC_NORM] = {DC_OC_STREAM, DC_OC_GEMV, DC_OC_GEMM,
+				DC_OC_ITER},
+		[DC_OC_ACT] = {DC_OC_STREAM, DC_OC_GEMV, DC_OC_GEMM,
+			       DC_OC_ITER},
+		[DC_OC_STREAM] = {DC_OC_GEMV, DC_OC_GEMM, DC_OC_ITER, -1},
+		[DC_OC_ITER] = {DC_OC_GEMM, DC_OC_GEMV, -1, -1},
+	};
+	p->fit = *p->o.calib;
+	for (int c = 0; c < DC_OC_COUNT; c++) {
+		p->law[c] = p->fit.cls[c].rows ? &p->fit.cls[c] : NULL;
+		for (int k = 0; k < 4 && !p->law[c] && chain[c][k] >= 0; k++)
+			if (p->fit.cls[chain[c][k]].rows)
+				p->law[c] = &p->fit.cls[chain[c][k]];
+		if (!p->law[c])
+			return dc_err_msg(err, DC_EINVAL, "perf.calibration: "
+					  "the profile has neither GEMM nor "
+					  "whole-iteration rows, so linear "
+					  "layers cannot be timed");
+	}
+	return DC_OK;
+}
+
 /* The table starts empty (NaN) and fills as token counts are met. */
 static int eta_tabulate(dc_llm_perf *p, dc_err *err)
 {
@@ -783,11 +832,15 @@ int dc_llm_perf_new(const dc_llm_arch *a, const dc_accel *g, int tp,
 		rc = perf_hw(p, err);
 	if (!rc && p->o.profile == DC_LLM_PROFILE_VIDUR)
 		rc = perf_vidur(p, err);
+	if (!rc && p->o.profile == DC_LLM_PROFILE_CALIBRATED)
+		rc = perf_calibrated(p, err);
 	if (!rc)
 		rc = eta_tabulate(p, err);
 	p->o.vidur = NULL; /* not retained */
 	p->o.n_vidur = 0;
 	p->o.vidur_accel = NULL;
+	p->o.calib = NULL;
+	p->o.calibration = NULL;
 	if (rc) {
 		dc_llm_perf_free(p);
 		return rc;
@@ -818,6 +871,11 @@ void dc_llm_perf_eta(const dc_llm_perf *p, double tokens, double *eta_c,
 			return;
 		}
 	}
+	if (p->o.profile == DC_LLM_PROFILE_CALIBRATED) {
+		*eta_c = dc_class_eta_c(p->law[DC_OC_GEMM], tokens, 0);
+		*eta_m = p->law[DC_OC_GEMM]->eta_m;
+		return;
+	}
 	if (p->o.profile == DC_LLM_PROFILE_ROOFLINE || !p->cv.n) {
 		*eta_c = p->o.eta_compute;
 		*eta_m = p->o.eta_memory;
@@ -838,10 +896,22 @@ typedef struct acc {
 	double comp, mem, flops, bytes;
 } acc;
 
-/* One operator: F FLOPs and B bytes at efficiency for N tokens. */
-static void op_add(const dc_llm_perf *p, acc *s, double F, double B, double n,
-		   double clock, double mult)
+/* One operator: F FLOPs and B bytes at efficiency for N tokens; with a
+ * calibration profile, class CLS's law at size N without its per-call
+ * overhead (added per kernel launched, dc_llm_perf_iter). */
+static void op_add(const dc_llm_perf *p, acc *s, int cls, double F, double B,
+		   double n, double w, double clock, double mult)
 {
+	if (p->o.profile == DC_LLM_PROFILE_CALIBRATED) {
+		const dc_class_fit *law = p->law[cls];
+		double tc, tm;
+		double t = dc_class_time(law, p->peak, p->bw, F, B, n, w, clock,
+					 &tc, &tm) - law->t0;
+		*(tc > tm ? &s->comp : &s->mem) += mult * t;
+		s->flops += mult * F;
+		s->bytes += mult * B;
+		return;
+	}
 	double ec, em;
 	dc_llm_perf_eta(p, n, &ec, &em);
 	double tc = F / (ec * p->peak * clock), tm = B / (em * p->bw);
@@ -863,8 +933,10 @@ static void linear_ops(const dc_llm_perf *p, acc *s, double T, double clock,
 		    (double)kv_heads_gpu(a, p->tp), (double)a->ffn, a->gated,
 		    p->tp, g);
 	for (int k = 0; k < 4; k++)
-		op_add(p, s, gemm_flops(g[k], T), gemm_bytes(g[k], T, b), T,
-		       clock, mult);
+		op_add(p, s, T > 1 ? DC_OC_GEMM : DC_OC_GEMV,
+		       gemm_flops(g[k], T),
+		       gemm_bytes(g[k], T, b), T, g[k].din * g[k].dout, clock,
+		       mult);
 }
 
 double dc_llm_perf_linear_time(const dc_llm_perf *p, double tokens,
@@ -904,7 +976,11 @@ static void attention_op(const dc_llm_perf *p, acc *s, double q, double c,
 	double F = 4.0 * nhg * d * q * (c + (q + 1.0) / 2.0);
 	double B = kv_layer * (c + q) +
 		   (double)p->o.weight_bytes * 2.0 * q * nhg * d;
-	op_add(p, s, F, B, q, clock, (double)a->layers);
+	/* size: the query tokens, as in the Vidur curves; a calibration
+	 * profile's attention law is a function of the context */
+	op_add(p, s, q > 1 ? DC_OC_ATTN_PREFILL : DC_OC_ATTN_DECODE, F, B,
+	       p->o.profile == DC_LLM_PROFILE_CALIBRATED ? c + q : q, 0,
+	       clock, (double)a->layers);
 }
 
 /* Ring all-reduce (llm.md 3.4): 2 per layer of T H b bytes. */
@@ -917,6 +993,20 @@ static double comm_time(const dc_llm_perf *p, double T)
 	double one = 2.0 * (t - 1.0) / t * S / p->link_bw +
 		     2.0 * (t - 1.0) * p->o.link_latency_s;
 	return 2.0 * (double)p->a.layers * one;
+}
+
+/* Calibrated: the per-call overheads of the kernels an iteration
+ * launches - per layer four GEMMs, one attention (all sequences in one
+ * kernel) and one element-wise pass - and the LM head. */
+static double launch_overhead(const dc_llm_perf *p, double T, int prefill)
+{
+	if (p->o.profile != DC_LLM_PROFILE_CALIBRATED)
+		return 0;
+	double L = (double)p->a.layers;
+	const dc_class_fit *g = p->law[T > 1 ? DC_OC_GEMM : DC_OC_GEMV];
+	const dc_class_fit *at =
+		p->law[prefill ? DC_OC_ATTN_PREFILL : DC_OC_ATTN_DECODE];
+	return L * (4 * g->t0 + at->t0 + p->law[DC_OC_STREAM]->t0) + g->t0;
 }
 
 static int iter_args_ok(size_t n, const int32_t *q, const int32_t *c,
@@ -975,17 +1065,19 @@ int dc_llm_perf_iter(const void *ctx, size_t n, const int32_t *q,
 		attention_op(p, &s, q[i], c[i], clock);
 	}
 	linear_ops(p, &s, T, clock, L);
-	op_add(p, &s, 0, elementwise_bytes(p, T), T, clock, L);
+	op_add(p, &s, DC_OC_STREAM, 0, elementwise_bytes(p, T), T, 0, clock,
+	       L);
 	/* LM head (vocab-parallel) for one position per sequence, plus the
 	 * embedding rows read */
 	double H = (double)a->hidden, Vt = (double)a->vocab / p->tp;
 	double b = (double)p->o.weight_bytes, ns = (double)n;
-	op_add(p, &s, 2.0 * ns * H * Vt, b * (H * Vt + ns * (H + Vt) + T * H),
-	       ns, clock, 1.0);
+	op_add(p, &s, n > 1 ? DC_OC_GEMM : DC_OC_GEMV, 2.0 * ns * H * Vt,
+	       b * (H * Vt + ns * (H + Vt) + T * H), ns, H * Vt, clock, 1.0);
 	o->compute_s = s.comp;
 	o->memory_s = s.mem;
 	o->comm_s = comm_time(p, T);
-	o->cpu_s = p->o.cpu_overhead_s + p->o.cpu_per_layer_s * L;
+	o->cpu_s = p->o.cpu_overhead_s + p->o.cpu_per_layer_s * L +
+		   launch_overhead(p, T, T > (double)n);
 	o->time_s = o->compute_s + o->memory_s + o->comm_s + o->cpu_s;
 	/* model FLOPs per llm.md 3.3 (not the per-op sum, which counts the
 	 * TP-replicated KV heads); bytes: per-op sum over the TP GPUs */

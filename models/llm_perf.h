@@ -8,7 +8,12 @@
  *    summed over one decoder layer's operators times L, plus the LM head,
  *    the tensor-parallel all-reduces (llm.md 3.4) and a CPU/launch overhead.
  *    eta_c, eta_m come from Vidur's A100 linear-operator profiles
- *    (data/calibration/vidur/) or are constants ("roofline").
+ *    (data/calibration/vidur/) or are constants ("roofline").  With a
+ *    calibration profile ("calibrated", models/calib_fit.h) each operator
+ *    takes its class's fitted law instead - per-call overhead, eta_c(n),
+ *    eta_m(bytes), overlap - as fractions of the profile device's peaks
+ *    applied to this accelerator's peaks (the same transfer Vidur's A100
+ *    curves make).
  *  - dc_splitwise: a look-up of SplitwiseSim's measured prompt and token times
  *    (data/calibration/splitwise/perf_model.csv), interpolated.
  *
@@ -121,7 +126,8 @@ double dc_llm_hbm_bytes(const dc_llm_arch *a, int tp, int w_bytes,
 enum {
 	DC_LLM_PROFILE_VIDUR = 0,  /* eta curves from Vidur profiles */
 	DC_LLM_PROFILE_ROOFLINE,   /* constant eta_compute, eta_memory */
-	DC_LLM_PROFILE_SPLITWISE   /* table back end: use dc_splitwise_new */
+	DC_LLM_PROFILE_SPLITWISE,  /* table back end: use dc_splitwise_new */
+	DC_LLM_PROFILE_CALIBRATED  /* a calibration profile's fitted laws */
 };
 
 /* Options; the scenario-facing ones are in dc_llm_perf_pset (defaults and
@@ -145,6 +151,11 @@ typedef struct dc_llm_perf_opts {
 	const dc_table *const *vidur;
 	size_t n_vidur;
 	const dc_accel *vidur_accel;
+	/* calibrated: the profile's name under data/calibration/ (scenario
+	 * key perf.calibration; the caller loads and fits it) and its fit
+	 * (copied by dc_llm_perf_new). */
+	char *calibration;
+	const struct dc_calib_fit *calib;
 } dc_llm_perf_opts;
 
 /* The parameter table of dc_llm_perf_opts (section "perf"). */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <csv.h>
+#include <ctype.h>
 
 #include "alloc.h"
 
@@ -32,6 +33,11 @@ struct dc_table {
 		size_t off;  /* into buf */
 		int line, col;
 	} *cell;             /* (nrows + 1) * ncols; row 0 is the header */
+	struct meta {
+		char *key, *val;
+		int line;
+	} *meta;             /* "# key: value" lines above the header */
+	size_t nmeta;
 };
 
 /* Parse state shared with the libcsv callbacks. */
@@ -259,6 +265,43 @@ static int feed(loader *L, struct csv_parser *p, size_t pos, size_t end)
 static void *csv_realloc(void *q, size_t n) { return dc_realloc(q, n); }
 static void csv_free_fn(void *q) { dc_free(q); }
 
+/* Keep a "# key: value" comment line [pos, end) above the header as
+ * metadata: key a run of [A-Za-z0-9_], value trimmed.  Others are plain
+ * comments. */
+static int meta_add(loader *L, const char *text, size_t pos, size_t end)
+{
+	size_t k = pos + 1;
+	while (k < end && text[k] == ' ')
+		k++;
+	size_t k0 = k;
+	while (k < end && (isalnum((unsigned char)text[k]) || text[k] == '_'))
+		k++;
+	if (k == k0 || k >= end || text[k] != ':')
+		return DC_OK;
+	size_t v0 = k + 1, v1 = end;
+	while (v0 < v1 && (text[v0] == ' ' || text[v0] == '\t'))
+		v0++;
+	while (v1 > v0 && isspace((unsigned char)text[v1 - 1]))
+		v1--;
+	dc_table *t = L->t;
+	struct meta *m = dc_realloc(t->meta, (t->nmeta + 1) * sizeof *m);
+	if (!m)
+		return DC_ENOMEM;
+	t->meta = m;
+	m += t->nmeta;
+	m->key = dc_strndup(text + k0, k - k0);
+	m->val = dc_strndup(text + v0, v1 - v0);
+	if (!m->key || !m->val) {
+		dc_free(m->key);
+		dc_free(m->val);
+		return DC_ENOMEM;
+	}
+	int col = 0;
+	pos_of(L, pos, &m->line, &col);
+	t->nmeta++;
+	return DC_OK;
+}
+
 static int parse(loader *L, const char *text, size_t len)
 {
 	struct csv_parser p;
@@ -274,7 +317,12 @@ static int parse(loader *L, const char *text, size_t len)
 	while (pos < len && !rc && L->row_errors < MAX_ROW_ERRORS) {
 		if ((pos == 0 || text[pos - 1] == '\n') && !(quotes & 1) &&
 		    text[pos] == '#') {
-			pos = skip_line(text, pos, len);
+			size_t next = skip_line(text, pos, len);
+			if (L->t->ncols == 0 && L->nf == 0 &&
+			    meta_add(L, text, pos, next))
+				return fail(L, dc_err_msg(L->err, DC_ENOMEM,
+							  "out of memory"));
+			pos = next;
 			continue;
 		}
 		size_t end = chunk_end(text, pos, len);
@@ -396,6 +444,11 @@ void dc_table_free(dc_table *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->nmeta; i++) {
+		dc_free(t->meta[i].key);
+		dc_free(t->meta[i].val);
+	}
+	dc_free(t->meta);
 	dc_free(t->name);
 	dc_free(t->buf);
 	dc_free(t->cell);
@@ -403,6 +456,19 @@ void dc_table_free(dc_table *t)
 }
 
 const char *dc_table_name(const dc_table *t) { return t->name; }
+
+const char *dc_table_meta(const dc_table *t, const char *key, int *line)
+{
+	for (size_t i = 0; t && key && i < t->nmeta; i++)
+		if (!strcmp(t->meta[i].key, key)) {
+			if (line)
+				*line = t->meta[i].line;
+			return t->meta[i].val;
+		}
+	if (line)
+		*line = 0;
+	return NULL;
+}
 size_t dc_table_rows(const dc_table *t) { return t->nrows; }
 size_t dc_table_cols(const dc_table *t) { return t->ncols; }
 

@@ -50,6 +50,13 @@ void dc_table_free(dc_table *t);
 /* The name given at load (the path); owned by T.  Cannot fail. */
 const char *dc_table_name(const dc_table *t);
 
+/* The value of metadata line "# KEY: value" among the comment lines above
+ * the header (provenance: calibration profiles carry device, peaks, host
+ * and date this way), trimmed; NULL when there is none.  *LINE (may be
+ * NULL) gets its line number, or 0.  The first of repeated keys wins.
+ * Owned by T. */
+const char *dc_table_meta(const dc_table *t, const char *key, int *line);
+
 /* Number of data rows (the header excluded) and of columns.  Cannot fail. */
 size_t dc_table_rows(const dc_table *t);
 size_t dc_table_cols(const dc_table *t);

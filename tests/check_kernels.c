@@ -9,6 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "../reports/profile.h"
+#include "../models/calibrate.h"
 #include "../models/kernels.h"
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
@@ -170,7 +171,8 @@ START_TEST(attention_prefill_is_causal_and_matches_naive)
 	const int h = 2, t = 37, d = 16;
 	const size_t n = (size_t)h * t * d;
 	float *q = rnd(n, 12), *k = rnd(n, 13), *v = rnd(n, 14);
-	float *sc = calloc((size_t)t, sizeof *sc), *o = calloc(n, sizeof *o);
+	float *sc = calloc((size_t)t * DC_K_ATTN_BLOCK, sizeof *sc);
+	float *o = calloc(n, sizeof *o);
 	double *w = calloc(n, sizeof *w), *p = calloc((size_t)t, sizeof *p);
 	for (int hh = 0; hh < h; hh++)
 		for (int i = 0; i < t; i++) {
@@ -289,6 +291,92 @@ START_TEST(layer_prefill_matches_naive)
 }
 END_TEST
 
+/* A decode step after CTX tokens equals row CTX of the prefill over CTX + 1
+ * tokens when the cache holds those tokens' keys and values (computed
+ * here from the layer's definition: K, V = RMSNorm(x) Wqkv's K, V
+ * columns). */
+START_TEST(layer_decode_matches_prefill_row)
+{
+	const int t = 11, H = 32, nh = 4, nkv = 2, F = 40, d = H / nh;
+	const int W = H + 2 * nkv * d, ctx = t - 1, cap = t + 3;
+	float *wqkv = rnd((size_t)H * W, 30), *wo = rnd((size_t)H * H, 31);
+	float *wup = rnd((size_t)H * 2 * F, 32), *wd = rnd((size_t)F * H, 33);
+	float *g1 = rnd(H, 34), *g2 = rnd(H, 35), *x = rnd((size_t)t * H, 36);
+	dc_k_layer l = {H, nh, nkv, F, wqkv, wo, wup, wd, g1, g2};
+	float *kc = calloc((size_t)nkv * cap * d, sizeof *kc);
+	float *vc = calloc((size_t)nkv * cap * d, sizeof *vc);
+	double *X = calloc((size_t)t * H, sizeof *X);
+	double *xn = calloc((size_t)t * H, sizeof *xn);
+	double *qkv = calloc((size_t)t * W, sizeof *qkv);
+	for (int i = 0; i < t * H; i++)
+		X[i] = x[i];
+	naive_rms(t, H, X, g1, xn);
+	naive_mm(t, W, H, xn, wqkv, qkv, 0);
+	for (int j = 0; j < ctx; j++)
+		for (int g = 0; g < nkv; g++)
+			for (int u = 0; u < d; u++) {
+				size_t at = ((size_t)g * cap + j) * d + u;
+				kc[at] = (float)qkv[j * W + H + g * d + u];
+				vc[at] = (float)qkv[j * W + H + (nkv + g) * d + u];
+			}
+	float *tok = malloc((size_t)H * sizeof *tok);
+	memcpy(tok, x + (size_t)ctx * H, (size_t)H * sizeof *tok);
+	float *work = calloc(dc_k_layer_work(&l, t), sizeof *work);
+	float *wdec = calloc(dc_k_layer_decode_work(&l, ctx), sizeof *wdec);
+	dc_k_layer_prefill(&l, t, x, work);
+	dc_k_layer_decode(&l, ctx, cap, tok, kc, vc, wdec);
+	double want[64];
+	for (int u = 0; u < H; u++)
+		want[u] = x[(size_t)ctx * H + u];
+	ck_assert_msg(max_rel(tok, want, (size_t)H, 1e-1) < 1e-4, "%g",
+		      max_rel(tok, want, (size_t)H, 1e-1));
+	/* the new token's key went into the cache at position ctx */
+	for (int u = 0; u < d; u++)
+		ck_assert_float_eq_tol(kc[(size_t)ctx * d + u],
+				       (float)qkv[ctx * W + H + u], 1e-4);
+	free(wqkv), free(wo), free(wup), free(wd), free(g1), free(g2), free(x);
+	free(kc), free(vc), free(X), free(xn), free(qkv), free(tok), free(work);
+	free(wdec);
+}
+END_TEST
+
+/* The held-out plan on a tiny layer: shapes the fit plan does not have,
+ * and whole layers whose operator list (dc_calib_layer_ops) adds up to the
+ * layer's cost. */
+START_TEST(held_out_plan)
+{
+	dc_llm_arch a = {.name = "tiny", .layers = 1, .hidden = 64, .heads = 4,
+			 .kv_heads = 2, .ffn = 96, .vocab = 100, .gated = 1};
+	dc_calib_opts o = {.arch = &a, .quick = 1, .held_out = 1, .layer = &a};
+	dc_calib_row *rows = NULL;
+	size_t n = 0;
+	dc_err err = DC_ERR_INIT;
+	ck_assert_int_eq(dc_calibrate_host(&o, &rows, &n, &err), DC_OK);
+	/* 3 token counts x 4 GEMMs, 3 KV lengths, 2 prompts, 3 x 3
+	 * element-wise, 3 triads, 4 layer rows */
+	ck_assert_uint_eq(n, 12 + 3 + 2 + 9 + 3 + 4);
+	static const int fit_m[] = {1, 4, 16, 64, 256, 512, 1024};
+	for (size_t i = 0; i < 12; i++)
+		for (size_t j = 0; j < DC_ARRAY_LEN(fit_m); j++)
+			ck_assert_int_ne(rows[i].m, fit_m[j]);
+	const dc_calib_row *dec = &rows[n - 1];
+	ck_assert_str_eq(dec->op, "layer_decode");
+	ck_assert(dec->time_s > 0 && isnan(dec->max_rel_err));
+	dc_calib_row ops[DC_CALIB_LAYER_OPS];
+	size_t no = dc_calib_layer_ops(&a, dec, ops);
+	/* decode of one token: the four projections are GEMVs, 2 (H+2kv d)H
+	 * + 2 H H + 2 (2F) H + 2 F H FLOPs = 2*128*64 + 2*64*64 +
+	 * 2*192*64 + 2*96*64 */
+	double gemm = 0;
+	for (size_t i = 0; i < no; i++)
+		if (ops[i].k > 0 && strcmp(ops[i].op, "attn_decode"))
+			gemm += ops[i].flops;
+	ck_assert_double_eq_tol(gemm, 2.0 * 64 * (128 + 64 + 192 + 96), 1e-9);
+	dc_free(rows);
+	dc_err_free(&err);
+}
+END_TEST
+
 typedef struct triad_ctx {
 	float *a, *b, *c;
 	size_t n;
@@ -334,9 +422,9 @@ START_TEST(calibrate_tiny_layer)
 	size_t n = 0;
 	dc_err err = DC_ERR_INIT;
 	ck_assert_int_eq(dc_calibrate_host(&o, &rows, &n, &err), DC_OK);
-	/* 4 token counts x 4 GEMMs, 3 KV lengths, softmax, rmsnorm, silu,
-	 * triad */
-	ck_assert_uint_eq(n, 16 + 3 + 4);
+	/* quick plan: 6 token counts x 4 GEMMs, 5 KV lengths, 4 prompts, 5
+	 * row counts x (softmax, rmsnorm, silu), 5 triads */
+	ck_assert_uint_eq(n, 24 + 5 + 4 + 15 + 5);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_msg(rows[i].time_s > 0 && rows[i].max_rel_err <= 1e-4,
 			      "%s: %g s, err %g", rows[i].op, rows[i].time_s,
@@ -385,6 +473,8 @@ static Suite *suite(void)
 	tcase_add_test(t, layer_prefill_matches_naive);
 	tcase_add_test(t, timing_harness);
 	tcase_add_test(t, calibrate_tiny_layer);
+	tcase_add_test(t, layer_decode_matches_prefill_row);
+	tcase_add_test(t, held_out_plan);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "../../models/registry.h"
+#include "../../reports/calib_out.h"
 #include "../../reports/reports.h"
 #include "../alloc.h"
 #include "../scenario.h"
@@ -61,6 +62,35 @@ static int report_into(const char *dir, FILE *md, const char *charts,
 	return rc;
 }
 
+/* Whether DIR/NAME exists. */
+static int has_file(const char *dir, const char *name)
+{
+	struct stat st;
+	char *p = dc_path_join(dir, name);
+	int there = p && stat(p, &st) == 0;
+	dc_free(p);
+	return there;
+}
+
+/* A calibration folder (calib_out.h: profile.csv, no run results):
+ * redraw its roofline and say where it is. */
+static int report_calib(const char *dir)
+{
+	dc_err err = DC_ERR_INIT;
+	int rc = dc_calib_report(dir, &err);
+	dc_cli_print_err(&err);
+	dc_err_free(&err);
+	if (!rc) {
+		int png = has_file(dir, "charts/roofline.png");
+		size_t n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		printf("roofline: %.*s/charts/roofline.%s\n", (int)n, dir,
+		       png ? "png" : "gp");
+	}
+	return dc_cli_exit_status(rc);
+}
+
 int dc_cmd_report(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -73,6 +103,9 @@ int dc_cmd_report(int argc, char **argv)
 		fprintf(stderr, "dcsim: %s: no such results folder\n", dir);
 		return DC_EXIT_NOINPUT;
 	}
+	if (has_file(dir, "profile.csv") && !has_file(dir, "results.db") &&
+	    !has_file(dir, "summary.csv"))
+		return report_calib(dir);
 	dc_err err = DC_ERR_INIT, warn = DC_ERR_INIT;
 	dc_outdir od = {0};
 	char *charts = dc_path_join(dir, "charts");

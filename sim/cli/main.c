@@ -72,17 +72,42 @@ static const struct cmd_help {
 	 "Prints every error found and 'FILE: ok' for each valid file.\n"},
 	{"report", "dcsim report DIR",
 	 "Print the summary of a finished run in DIR and redraw its charts\n"
-	 "(DIR/charts) and DIR/report.md from results.db (or the CSV files).\n"},
-	{"calibrate", "dcsim calibrate [--model M] [--quick] [--out FILE] [--force] [-q]",
+	 "(DIR/charts) and DIR/report.md from results.db (or the CSV files).\n"
+	 "On a calibration folder (profile.csv, no run results) it fits the\n"
+	 "profile again and redraws DIR/charts/roofline.{csv,gp,png}.\n"},
+	{"calibrate", "dcsim calibrate [--model M] [--quick] [--out FILE|DIR] [--force] [-q]\n"
+	 "  dcsim calibrate --check PROFILE [--model M] [--quick] [--out DIR] [--force] [-q]\n"
+	 "  dcsim calibrate --import vidur|splitwise FILE [--device NAME] [--model M]\n"
+	 "                  [--hardware H] [--tp N] [--out FILE] [--force] [-q]\n"
+	 "  dcsim calibrate --gpu [--model M] [--quick] [--out FILE] [--force] [-q]",
 	 "Time the calibration kernels on this host: GEMMs (CBLAS) over the\n"
 	 "linear-layer shapes of model M (default llama2_7b) for 1..1024\n"
-	 "tokens, decode attention over KV caches of 128..2048 tokens, softmax,\n"
-	 "RMSNorm, SiLU and a bandwidth triad.  Each result is checked against\n"
-	 "a double-precision naive reference (bound 1e-4 of its rms) and timed\n"
-	 "as the median of repeated calls after a warm-up.  Writes the profile\n"
-	 "(default data/calibration/<host>.csv; an existing file only with\n"
-	 "--force) headed by its provenance: host, CPU, cores, BLAS, dcsim\n"
-	 "version, date, command.  --quick: fewer shapes, under a minute.\n"},
+	 "tokens, decode attention over KV caches of 128..2048 tokens, causal\n"
+	 "prefill attention over 128..512-token prompts, softmax, RMSNorm and\n"
+	 "SiLU over 4..1024 token rows, and triads of 128 KiB..64 MiB.  Each\n"
+	 "result is checked against a double-precision naive reference (bound\n"
+	 "1e-4 of its rms) and timed as the median of repeated calls after a\n"
+	 "warm-up; a curve that falls by more than 10 % is measured again.\n"
+	 "Then fits per operator class (gemm, attention, softmax, norm,\n"
+	 "activation, stream) the law t = t0 + (tc^p + tm^p)^(1/p) with the\n"
+	 "compute efficiency a Hill curve of the size and the memory\n"
+	 "efficiency raised inside the cache (GSL nonlinear least squares),\n"
+	 "prints R2 and the worst error, and writes the profile (default\n"
+	 "data/calibration/<host>.csv; an existing file only with --force)\n"
+	 "headed by its provenance: device, reference peaks, host, CPU,\n"
+	 "cores, BLAS, dcsim version, date, command, fit.  An --out path not\n"
+	 "ending in .csv is a folder: profile.csv, calibration.db (SQLite)\n"
+	 "and charts/roofline.png.  --quick: fewer shapes, under a minute.\n"
+	 "--check PROFILE measures shapes the fit never saw (other token\n"
+	 "counts, contexts, sizes) and whole layers of a 1B-class model\n"
+	 "(llama3_2_1b: prefill of 32 and 128 tokens, decode after 128 and\n"
+	 "1024) and prints predicted against measured; exit 1 when any is\n"
+	 "off by more than 15 %.  --import converts a published Vidur\n"
+	 "mlp.csv or SplitwiseSim perf_model.csv into a profile (peaks from\n"
+	 "the accelerator's catalog row).  --gpu runs the kernels on an\n"
+	 "NVIDIA GPU and samples power and temperature (a build with\n"
+	 "make CUDA=1).  A scenario uses a profile with perf: {profile:\n"
+	 "calibrated, calibration: NAME}.\n"},
 	{"help", "dcsim help [COMMAND | scenario]",
 	 "Show help for a command, or every scenario key with its unit,\n"
 	 "default and meaning ('dcsim help scenario').\n"},

@@ -157,6 +157,83 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	[ "$ic" = ok ] && ok || bad "interrupted results.db: $ic"
 fi
 
+# 7. calibrate --import: published profiles as dcsim profiles
+vid=data/calibration/vidur/a100_llama2_7b_mlp.csv
+spw=data/calibration/splitwise/perf_model.csv
+expect_status 0 "import vidur" "$dcsim" calibrate --import vidur "$vid" -q --out "$tmp/vidur.csv"
+grep -q '^# device: a100_80gb$' "$tmp/vidur.csv" &&
+	grep -q "^# source: $vid\$" "$tmp/vidur.csv" &&
+	grep -q '^# model: llama2_7b$' "$tmp/vidur.csv" &&
+	grep -q '^# rows_raised_to_monotonic: 2258$' "$tmp/vidur.csv" && ok ||
+	bad "imported Vidur profile lacks its provenance"
+[ "$(grep -c '^qkv,[0-9]*,12288,4096,' "$tmp/vidur.csv")" = 259 ] && ok ||
+	bad "imported Vidur profile: TP 1 qkv rows (n 12288, k 4096)"
+expect_status 0 "import splitwise" "$dcsim" calibrate --import splitwise "$spw" -q --out "$tmp/sw.csv"
+grep -q '^prefill,2048,8,2048,0,0.136576134,' "$tmp/sw.csv" &&
+	grep -q '^decode,16,8,512,0,0.0341667289,' "$tmp/sw.csv" && ok ||
+	bad "imported Splitwise rows differ from llm.md V7 (136.6 ms, 34.2 ms)"
+expect_status 73 "import over an existing profile" "$dcsim" calibrate --import splitwise "$spw" -q --out "$tmp/sw.csv"
+expect_status 0 "import --force" "$dcsim" calibrate --import splitwise "$spw" -q --force --hardware a100-80gb --out "$tmp/sw.csv"
+grep -q '^prefill,2048,8,2048,0,0.274159' "$tmp/sw.csv" && ok || bad "--force did not replace (A100 prompt 2048: 274 ms, V8)"
+expect_status 64 "import unknown kind" "$dcsim" calibrate --import vidar "$vid"
+expect_status 64 "import without FILE" "$dcsim" calibrate --import vidur
+expect_status 64 "import --tp for vidur" "$dcsim" calibrate --import vidur "$vid" --tp 8 --out "$tmp/never.csv"
+expect_status 64 "import bad --tp" "$dcsim" calibrate --import splitwise "$spw" --tp x --out "$tmp/never.csv"
+expect_status 66 "import missing file" "$dcsim" calibrate --import vidur "$tmp/nope.csv" --out "$tmp/never.csv"
+expect_status 66 "import unknown hardware" "$dcsim" calibrate --import splitwise "$spw" --hardware tpu --out "$tmp/never.csv"
+expect_status 66 "import a model the catalog lacks" "$dcsim" calibrate --import splitwise "$spw" --model bloom-176b --hardware a100-80gb --out "$tmp/never.csv"
+printf 'num_tokens,num_tensor_parallel_workers,n_head,n_kv_head,n_embd,n_expanded_embd,use_gated_mlp,time_stats.attn_pre_proj.median,time_stats.attn_post_proj.median,time_stats.mlp_up_proj.median,time_stats.mlp_down_proj.median\n1,1,32,32,4096,11008,True,0.1,abc,0.1,0.1\n' >"$tmp/badv.csv"
+expect_status 65 "import malformed table" "$dcsim" calibrate --import vidur "$tmp/badv.csv" --out "$tmp/never.csv"
+grep -q 'badv.csv:2:31: error: column .time_stats.attn_post_proj.median.: expected a number' "$tmp/out" && ok ||
+	bad "import error not positioned"
+[ ! -e "$tmp/never.csv" ] && [ ! -e "$tmp/never.csv.partial" ] && ok || bad "a failed import wrote $tmp/never.csv"
+
+# 8. calibrate --check and `report` on a calibration folder
+# (reports/calib_out.h): the roofline is redrawn from profile.csv (a GEMM
+# curve and triads made here)
+expect_status 66 "check a missing profile" "$dcsim" calibrate --check "$tmp/nope.csv" -q
+mkdir "$tmp/cal" "$tmp/badcal"
+awk 'BEGIN {
+	print "# device: golden CPU\n# peak_flops: 2e+11\n# peak_bw: 2e+10"
+	print "# peaks: measured\nop,m,n,k,reps,time_s,flops,bytes"
+	for (m = 1; m <= 1024; m *= 4) {
+		f = 2 * m * 1024 * 1024; b = 4 * (2 * m * 1024 + 1024 * 1024)
+		e = 0.9 * m / (m + 8); tc = f / (e * 2e11); tm = b / (0.8 * 2e10)
+		printf "gemm,%d,1024,1024,3,%.9g,%.9g,%.9g\n", m, 5e-5 + (tc > tm ? tc : tm), f, b
+	}
+	for (n = 4096; n <= 4194304; n *= 32)
+		printf "triad,1,%d,0,3,%.9g,%d,%d\n", n, 5e-6 + 12 * n / 1.4e10, 2 * n, 12 * n
+}' >"$tmp/cal/profile.csv"
+expect_status 0 "report on a calibration folder" "$dcsim" report "$tmp/cal"
+grep -q "^roofline: $tmp/cal/charts/roofline\.\(png\|gp\)$" "$tmp/out" && ok ||
+	bad "calibration report did not name its chart"
+for f in roofline.csv roofline.gp; do
+	[ -s "$tmp/cal/charts/$f" ] && ok || bad "calibration report did not write charts/$f"
+done
+grep -q "^fitted,gemm,gemm," "$tmp/cal/charts/roofline.csv" && ok || bad "roofline has no fitted curve"
+if command -v gnuplot >/dev/null 2>&1; then
+	[ -s "$tmp/cal/charts/roofline.png" ] && ok || bad "no roofline.png"
+fi
+ls -d "$tmp"/cal/charts.* >/dev/null 2>&1 && bad "calibration report left a staging folder" || ok
+[ ! -e "$tmp/cal/report.md" ] && ok || bad "calibration report wrote report.md"
+printf '# peak_flops: 1e9\nop,m,n,k,time_s,flops,bytes\nfrob,1,1,1,1,1,1\n' >"$tmp/badcal/profile.csv"
+expect_status 65 "report on a bad calibration profile" "$dcsim" report "$tmp/badcal"
+grep -q "unknown operator 'frob'" "$tmp/out" && ok || bad "bad profile not named"
+expect_status 65 "check a bad profile" "$dcsim" calibrate --check "$tmp/badcal/profile.csv" -q
+grep -q "profile has no '# device:' line" "$tmp/out" && ok || bad "check: bad profile not explained"
+
+expect_status 0 "validate a calibrated scenario" "$dcsim" validate scenarios/calibrated.yaml
+printf 'name: c\nhorizon: 1 min\ninference:\n  - model: llama2_7b\n    perf: {profile: calibrated}\n' >"$tmp/nocal.yaml"
+expect_status 65 "calibrated without a profile" "$dcsim" validate "$tmp/nocal.yaml"
+grep -q 'inference\[0\]\.perf\.calibration: error: perf.profile calibrated needs a profile' "$tmp/out" && ok ||
+	bad "calibrated without a profile: message"
+printf 'name: c\nhorizon: 1 min\ninference:\n  - model: llama2_7b\n    perf: {profile: calibrated, calibration: nope}\n' >"$tmp/nocal.yaml"
+expect_status 65 "calibrated with a missing profile" "$dcsim" validate "$tmp/nocal.yaml"
+grep -q "cannot use calibration profile 'nope'" "$tmp/out" && ok || bad "missing profile: message"
+
+expect_status 69 "calibrate --gpu without CUDA" "$dcsim" calibrate --gpu -q --out "$tmp/never.csv"
+grep -q 'built without CUDA; rebuild with make CUDA=1' "$tmp/out" && ok || bad "--gpu without CUDA: message"
+
 # 6. layering: the engine (sim/, not its cli/) includes no model or report
 # header and writes nothing (it reads only the scenario file it is given)
 if grep -nE '#include "\.\./(models|reports)/' sim/*.c sim/*.h >"$tmp/inc"; then
