@@ -339,13 +339,45 @@ double dc_calib_predict(const dc_calib_fit *f, dc_op_class c, double flops,
 	return law(&f->cls[c], f->peak_flops, f->peak_bw, flops, bytes, s, w);
 }
 
+static const dc_calib_curve *curve_find(const dc_calib_fit *f, int c, int n,
+					 int k)
+{
+	for (int i = 0; i < f->ncurves; i++)
+		if (f->curve[i].cls == c && f->curve[i].n == n &&
+		    f->curve[i].k == k)
+			return &f->curve[i];
+	return NULL;
+}
+
+double dc_calib_correction(const dc_calib_fit *f, int c, int n, int k,
+			   double s)
+{
+	const dc_calib_curve *cv = curve_find(f, c, n, k);
+	if (!cv || !cv->npts)
+		return 1;
+	double x = log(s < 1 ? 1 : s);
+	const double *X = cv->log_s, *Y = cv->log_ratio;
+	int m = cv->npts;
+	if (x <= X[0] || m == 1)
+		return exp(Y[0]);
+	if (x >= X[m - 1])
+		return exp(Y[m - 1]);
+	int i = 1;
+	while (X[i] < x)
+		i++;
+	double u = (x - X[i - 1]) / (X[i] - X[i - 1]);
+	return exp(Y[i - 1] + u * (Y[i] - Y[i - 1]));
+}
+
 double dc_calib_predict_row(const dc_calib_fit *f, const dc_calib_row *r)
 {
 	int c = dc_calib_row_class(r);
-	return c < 0 ? NAN
-		     : dc_calib_predict(f, (dc_op_class)c, r->flops, r->bytes,
-					dc_calib_row_size(r),
-					dc_calib_row_width(r));
+	if (c < 0)
+		return NAN;
+	double s = dc_calib_row_size(r);
+	return dc_calib_predict(f, (dc_op_class)c, r->flops, r->bytes, s,
+				dc_calib_row_width(r)) *
+	       dc_calib_correction(f, c, r->n, r->k, s);
 }
 
 /* ---- the fit ---------------------------------------------------------------- */
@@ -637,6 +669,41 @@ static int gather(const dc_calib_row *rows, size_t n,
 	return DC_OK;
 }
 
+/* Add point (log s, log ratio) to curve CV, keeping it sorted by size. */
+static void curve_add(dc_calib_curve *cv, double ls, double lr)
+{
+	if (cv->npts >= DC_CALIB_CURVE_PTS)
+		return;
+	int i = cv->npts++;
+	for (; i > 0 && cv->log_s[i - 1] > ls; i--) {
+		cv->log_s[i] = cv->log_s[i - 1];
+		cv->log_ratio[i] = cv->log_ratio[i - 1];
+	}
+	cv->log_s[i] = ls;
+	cv->log_ratio[i] = lr;
+}
+
+/* The residual curves of class C from its fitted rows D (rows KEPT). */
+static void residuals(dc_calib_fit *f, int c, const fitpts *d,
+		      const dc_calib_row *const *kept)
+{
+	const dc_class_fit *cf = &f->cls[c];
+	for (size_t i = 0; i < d->n; i++) {
+		const dc_calib_row *r = kept[i];
+		dc_calib_curve *cv =
+			(dc_calib_curve *)curve_find(f, c, r->n, r->k);
+		if (!cv && f->ncurves < DC_CALIB_CURVES) {
+			cv = &f->curve[f->ncurves++];
+			*cv = (dc_calib_curve){.cls = c, .n = r->n, .k = r->k};
+		}
+		if (cv)
+			curve_add(cv, log(d->s[i]),
+				  log(d->t[i] / law(cf, d->P, d->BW, d->F[i],
+						    d->B[i], d->s[i],
+						    d->w[i])));
+	}
+}
+
 int dc_calib_fit_rows(const dc_calib_row *rows, size_t n,
 		      const unsigned char *use, double peak_flops,
 		      double peak_bw, dc_calib_fit *out, dc_err *err)
@@ -672,6 +739,8 @@ int dc_calib_fit_rows(const dc_calib_row *rows, size_t n,
 					"more", dc_op_class_name(c));
 		else
 			rc = solve(&d, &out->cls[c], dc_op_class_name(c), err);
+		if (!rc && (c == DC_OC_GEMM || c == DC_OC_GEMV))
+			residuals(out, c, &d, kept);
 		any = 1;
 	}
 	dc_free(buf);

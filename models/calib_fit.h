@@ -130,9 +130,24 @@ typedef struct dc_class_fit {
 	size_t iterations;  /* of the solver */
 } dc_class_fit;
 
+/* What the law leaves of one measured GEMM or GEMV curve (n, k): the
+ * ratio measured / law at each fitted size, in logs.  A BLAS picks kernels
+ * by shape (a power-of-two row stride can halve a GEMV's bandwidth), which
+ * no smooth law knows; where the profile measured the shape, predictions
+ * follow the measurements. */
+#define DC_CALIB_CURVES 48
+#define DC_CALIB_CURVE_PTS 48
+typedef struct dc_calib_curve {
+	int cls, n, k;
+	int npts;
+	double log_s[DC_CALIB_CURVE_PTS], log_ratio[DC_CALIB_CURVE_PTS];
+} dc_calib_curve;
+
 typedef struct dc_calib_fit {
 	double peak_flops, peak_bw;
 	dc_class_fit cls[DC_OC_COUNT];
+	int ncurves;      /* the first DC_CALIB_CURVES curves; more: law only */
+	dc_calib_curve curve[DC_CALIB_CURVES];
 } dc_calib_fit;
 
 /* Fit every class present in ROWS[0..N) against PEAK_FLOPS, PEAK_BW (> 0).
@@ -161,7 +176,14 @@ double dc_class_time(const dc_class_fit *c, double P, double BW, double F,
 double dc_calib_predict(const dc_calib_fit *f, dc_op_class c, double flops,
 			double bytes, double s, double w);
 
-/* Predicted time of row R. */
+/* The factor measured / law for a GEMM or GEMV of class C with output
+ * width N and input width K at size S: interpolated linearly in log size
+ * (held beyond the ends) along the profile's curve of that shape; 1 when
+ * the profile has no such curve.  Cannot fail. */
+double dc_calib_correction(const dc_calib_fit *f, int c, int n, int k,
+			   double s);
+
+/* Predicted time of row R: the law times dc_calib_correction. */
 double dc_calib_predict_row(const dc_calib_fit *f, const dc_calib_row *r);
 
 #endif

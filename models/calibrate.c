@@ -260,15 +260,29 @@ static double check(const job *j)
 
 /* ---- the plan ------------------------------------------------------------ */
 
-typedef struct plan_row {
-	const char *op;
-	int kind, m, n, k;
-} plan_row;
+typedef dc_calib_call plan_row;
+
+/* The job that measures operator OP. */
+static int job_kind(const char *op)
+{
+	static const struct {
+		const char *op;
+		int kind;
+	} map[] = {{"attn_decode", JOB_ATTN}, {"attn_prefill", JOB_ATTN_PRE},
+		   {"softmax", JOB_SOFTMAX},   {"rmsnorm", JOB_RMSNORM},
+		   {"silu", JOB_SILU},         {"triad", JOB_TRIAD},
+		   {"layer_prefill", JOB_LAYER_PRE},
+		   {"layer_decode", JOB_LAYER_DEC}};
+	for (size_t i = 0; i < DC_ARRAY_LEN(map); i++)
+		if (!strcmp(op, map[i].op))
+			return map[i].kind;
+	return JOB_GEMM;
+}
 
 #define ADD(o, kd, M, N, K)                                              \
 	do {                                                             \
 		if (n < cap)                                             \
-			p[n] = (plan_row){o, kd, M, N, K};               \
+			p[n] = (plan_row){o, M, N, K};                   \
 		n++;                                                     \
 	} while (0)
 
@@ -284,6 +298,15 @@ static size_t plan_gemms(const dc_llm_arch *a, const int *ms, size_t nm,
 		ADD("mlp_up", JOB_GEMM, ms[i], a->gated ? 2 * f : f, h);
 		ADD("mlp_down", JOB_GEMM, ms[i], h, f);
 	}
+	return n;
+}
+
+/* The GEMMs of O's models at the NM token counts MS. */
+static size_t plan_models(const dc_calib_opts *o, const int *ms, size_t nm,
+			  plan_row *p, size_t n, size_t cap)
+{
+	for (size_t i = 0; i <= o->n_more; i++)
+		n = plan_gemms(i ? o->more[i - 1] : o->arch, ms, nm, p, n, cap);
 	return n;
 }
 
@@ -314,9 +337,10 @@ static size_t plan_rest(const dc_llm_arch *a, const int *ctx, const int *pre,
 /* The fit plan: token counts 1..1024, decode over 64..8192 cached tokens,
  * prefill attention over 64..512, element-wise rows of 4..1024 tokens
  * (in cache, past L2, in DRAM), triads of 128 KiB..64 MiB a vector. */
-static size_t plan_fit(const dc_llm_arch *a, int quick, plan_row *p,
-		       size_t cap)
+static size_t plan_fit(const dc_calib_opts *o, plan_row *p, size_t cap)
 {
+	const dc_llm_arch *a = o->arch;
+	int quick = o->quick;
 	static const int full_m[] = {1, 4, 16, 64, 128, 256, 512, 1024};
 	static const int quick_m[] = {1, 4, 16, 64, 256, 512};
 	static const int ctx[] = {64, 128, 512, 2048, 8192, 0};
@@ -326,27 +350,28 @@ static size_t plan_fit(const dc_llm_arch *a, int quick, plan_row *p,
 				    1 << 24, 0};
 	static const int triad_q[] = {1 << 15, 1 << 17, 1 << 19, 1 << 21,
 				      1 << 23, 0};
-	size_t n = quick ? plan_gemms(a, quick_m, DC_ARRAY_LEN(quick_m), p, 0,
-				      cap)
-			 : plan_gemms(a, full_m, DC_ARRAY_LEN(full_m), p, 0,
-				      cap);
+	size_t n = quick ? plan_models(o, quick_m, DC_ARRAY_LEN(quick_m), p, 0,
+				       cap)
+			 : plan_models(o, full_m, DC_ARRAY_LEN(full_m), p, 0,
+				       cap);
 	return plan_rest(a, ctx, pre, rows, quick ? triad_q : triad, p, n, cap);
 }
 
 /* The held-out plan: sizes between and beyond the fit plan's, then whole
  * layers of LAYER (4 of them; 2 when quick) for prefill and decode. */
-static size_t plan_held_out(const dc_llm_arch *a, const dc_llm_arch *layer,
-			    int quick, plan_row *p, size_t cap)
+static size_t plan_held_out(const dc_calib_opts *o, plan_row *p, size_t cap)
 {
+	const dc_llm_arch *a = o->arch, *layer = o->layer;
+	int quick = o->quick;
 	static const int full_m[] = {2, 8, 32, 96, 384, 768};
 	static const int quick_m[] = {8, 96, 384};
 	static const int ctx[] = {256, 1024, 4096, 0}, pre[] = {192, 384, 0};
 	static const int rows[] = {8, 48, 512, 0};
 	static const int triad[] = {1 << 16, 1 << 20, 1 << 23, 0};
-	size_t n = quick ? plan_gemms(a, quick_m, DC_ARRAY_LEN(quick_m), p, 0,
-				      cap)
-			 : plan_gemms(a, full_m, DC_ARRAY_LEN(full_m), p, 0,
-				      cap);
+	size_t n = quick ? plan_models(o, quick_m, DC_ARRAY_LEN(quick_m), p, 0,
+				       cap)
+			 : plan_models(o, full_m, DC_ARRAY_LEN(full_m), p, 0,
+				       cap);
 	n = plan_rest(a, ctx, pre, rows, triad, p, n, cap);
 	if (!layer)
 		return n;
@@ -439,7 +464,7 @@ static int reps_for(double flops, double bytes, int quick)
 static dc_kernel_cost plan_cost(const plan_row *p, const job *j,
 				const dc_llm_arch *layer)
 {
-	if (p->kind != JOB_LAYER_PRE && p->kind != JOB_LAYER_DEC)
+	if (j->kind != JOB_LAYER_PRE && j->kind != JOB_LAYER_DEC)
 		return job_cost(j);
 	dc_calib_row lr = {.m = p->m, .n = p->n, .k = p->k}, ops[16];
 	snprintf(lr.op, sizeof lr.op, "%s", p->op);
@@ -453,8 +478,8 @@ static dc_kernel_cost plan_cost(const plan_row *p, const job *j,
 static int measure(const plan_row *p, const dc_llm_arch *layer, gsl_rng *r,
 		   int quick, dc_calib_row *out, dc_err *err)
 {
-	job j = {.kind = p->kind, .m = p->m, .n = p->n, .k = p->k};
-	int is_layer = p->kind == JOB_LAYER_PRE || p->kind == JOB_LAYER_DEC;
+	job j = {.kind = job_kind(p->op), .m = p->m, .n = p->n, .k = p->k};
+	int is_layer = j.kind == JOB_LAYER_PRE || j.kind == JOB_LAYER_DEC;
 	job_sizes(&j);
 	int rc = job_alloc(&j, layer, r);
 	if (rc) {
@@ -480,6 +505,11 @@ static int measure(const plan_row *p, const dc_llm_arch *layer, gsl_rng *r,
 				  "off its reference by %.3g (bound %g)", p->op,
 				  p->m, p->n, p->k, e, CHECK_BOUND);
 	return DC_OK;
+}
+
+size_t dc_calib_plan(const dc_calib_opts *o, dc_calib_call *p, size_t cap)
+{
+	return o->held_out ? plan_held_out(o, p, cap) : plan_fit(o, p, cap);
 }
 
 #define REMEASURE_PASSES 3
@@ -518,17 +548,22 @@ static int remeasure(const plan_row *plan, const dc_calib_opts *o,
 int dc_calibrate_host(const dc_calib_opts *o, dc_calib_row **rows, size_t *n,
 		      dc_err *err)
 {
+	for (size_t i = 0; o && i < o->n_more; i++)
+		if (!o->more || !o->more[i] || o->more[i]->hidden < 1 ||
+		    o->more[i]->heads < 1 || o->more[i]->ffn < 1)
+			return dc_err_msg(err, DC_EINVAL, "calibrate: no model "
+					  "shape");
 	if (!o || !o->arch || !rows || !n || o->arch->hidden < 1 ||
 	    o->arch->heads < 1 || o->arch->ffn < 1 ||
 	    (o->layer && (o->layer->hidden < 1 || o->layer->heads < 1 ||
 			  o->layer->kv_heads < 1 || o->layer->ffn < 1)))
 		return dc_err_msg(err, DC_EINVAL, "calibrate: no model shape");
-	plan_row plan[96];
-	size_t np = o->held_out
-			    ? plan_held_out(o->arch, o->layer, o->quick, plan,
-					    DC_ARRAY_LEN(plan))
-			    : plan_fit(o->arch, o->quick, plan,
-				       DC_ARRAY_LEN(plan));
+	plan_row plan[256];
+	size_t np = dc_calib_plan(o, plan, DC_ARRAY_LEN(plan));
+	if (np > DC_ARRAY_LEN(plan))
+		return dc_err_msg(err, DC_EINVAL, "calibrate: the plan has %zu "
+				  "calls, more than %zu", np,
+				  DC_ARRAY_LEN(plan));
 	dc_calib_row *out = dc_calloc(np, sizeof *out);
 	gsl_rng *r = dc_rng_new(NULL, 20261128, 0, 0);
 	int rc = out && r ? DC_OK : dc_err_msg(err, DC_ENOMEM, "out of memory");

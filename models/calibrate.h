@@ -28,6 +28,9 @@ typedef struct dc_calib_opts {
 				     other token counts, context lengths and
 				     sizes) and, when LAYER is set, whole
 				     layers of LAYER run for real */
+	const dc_llm_arch *const *more; /* further models whose linear
+				     layers' GEMMs are measured too */
+	size_t n_more;
 	const dc_llm_arch *layer; /* the small transformer (a 1B-class
 				     shape) for the held-out plan's
 				     layer_prefill / layer_decode rows */
@@ -47,6 +50,18 @@ typedef struct dc_calib_opts {
 #define DC_CALIB_LAYER_OPS 16
 size_t dc_calib_layer_ops(const dc_llm_arch *a, const dc_calib_row *layer,
 			  dc_calib_row *ops);
+
+/* One call of a plan: the operator (a dc_calib_row op name) and sizes. */
+typedef struct dc_calib_call {
+	const char *op;
+	int m, n, k;
+} dc_calib_call;
+
+/* The plan dc_calibrate_host measures for O (the fit plan, or the
+ * held-out plan when O->held_out), in order: up to CAP calls into P; the
+ * count is returned (it may exceed CAP).  Shared with the GPU path
+ * (models/cuda), so both measure the same shapes.  O must be valid. */
+size_t dc_calib_plan(const dc_calib_opts *o, dc_calib_call *p, size_t cap);
 
 /* Measure the host.  On success *ROWS (dc_free) holds *N rows.  Returns
  * DC_OK, DC_EINVAL (no arch), DC_ENOMEM, or DC_EFAIL when a kernel's

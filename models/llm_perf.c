@@ -891,9 +891,10 @@ void dc_llm_perf_eta(const dc_llm_perf *p, double tokens, double *eta_c,
 	}
 }
 
-/* Accumulates operator times split by what binds them. */
+/* Accumulates operator times split by what binds them; CORR is the
+ * calibration profile's measured/law factor for the next operator. */
 typedef struct acc {
-	double comp, mem, flops, bytes;
+	double comp, mem, flops, bytes, corr;
 } acc;
 
 /* One operator: F FLOPs and B bytes at efficiency for N tokens; with a
@@ -907,6 +908,7 @@ static void op_add(const dc_llm_perf *p, acc *s, int cls, double F, double B,
 		double tc, tm;
 		double t = dc_class_time(law, p->peak, p->bw, F, B, n, w, clock,
 					 &tc, &tm) - law->t0;
+		t *= s->corr;
 		*(tc > tm ? &s->comp : &s->mem) += mult * t;
 		s->flops += mult * F;
 		s->bytes += mult * B;
@@ -923,6 +925,17 @@ static void op_add(const dc_llm_perf *p, acc *s, int cls, double F, double B,
 	s->bytes += mult * B;
 }
 
+/* Calibrated: the profile's measured/law factor for a GEMM of class CLS
+ * (the class whose law is used) of shape DOUT x DIN at T tokens. */
+static double correction(const dc_llm_perf *p, int cls, double dout,
+			 double din, double T)
+{
+	if (p->o.profile != DC_LLM_PROFILE_CALIBRATED)
+		return 1;
+	int used = (int)(p->law[cls] - p->fit.cls);
+	return dc_calib_correction(&p->fit, used, (int)dout, (int)din, T);
+}
+
 static void linear_ops(const dc_llm_perf *p, acc *s, double T, double clock,
 		       double mult)
 {
@@ -932,17 +945,21 @@ static void linear_ops(const dc_llm_perf *p, acc *s, double T, double clock,
 	layer_gemms((double)a->hidden, (double)a->heads,
 		    (double)kv_heads_gpu(a, p->tp), (double)a->ffn, a->gated,
 		    p->tp, g);
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 4; k++) {
+		s->corr = correction(p, T > 1 ? DC_OC_GEMM : DC_OC_GEMV,
+				     g[k].dout, g[k].din, T);
 		op_add(p, s, T > 1 ? DC_OC_GEMM : DC_OC_GEMV,
 		       gemm_flops(g[k], T),
 		       gemm_bytes(g[k], T, b), T, g[k].din * g[k].dout, clock,
 		       mult);
+	}
+	s->corr = 1;
 }
 
 double dc_llm_perf_linear_time(const dc_llm_perf *p, double tokens,
 			       double clock)
 {
-	acc s = {0, 0, 0, 0};
+	acc s = {0, 0, 0, 0, 1};
 	linear_ops(p, &s, tokens, clock, 1.0);
 	return s.comp + s.mem;
 }
@@ -1059,7 +1076,7 @@ int dc_llm_perf_iter(const void *ctx, size_t n, const int32_t *q,
 		return DC_OK;
 	const dc_llm_arch *a = &p->a;
 	double T = 0, L = (double)a->layers;
-	acc s = {0, 0, 0, 0};
+	acc s = {0, 0, 0, 0, 1};
 	for (size_t i = 0; i < n; i++) {
 		T += q[i];
 		attention_op(p, &s, q[i], c[i], clock);

@@ -145,6 +145,36 @@ START_TEST(fit_with_noise)
 }
 END_TEST
 
+/* A shape the BLAS runs at half speed (as OpenBLAS does a GEMV with a
+ * 64 KiB row stride): the law, fitted to both shapes, misses it; the
+ * profile's residual curve of that shape puts the prediction back on the
+ * measurements, between measured sizes too, and leaves other shapes
+ * alone. */
+START_TEST(residual_follows_measured_shape)
+{
+	dc_calib_row rows[48];
+	size_t n = synth(&T_GEMM, &T_STREAM, 0, 1, rows);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].k == 16384)
+			rows[i].time_s *= 2;
+	dc_calib_fit f = fit_of(rows, n);
+	for (size_t i = 0; i < n; i++)
+		near("measured shape", dc_calib_predict_row(&f, &rows[i]),
+		     rows[i].time_s, 1e-6);
+	/* m = 48, between the measured 32 and 64: the slow shape stays twice
+	 * the fast one's truth, within the interpolation's error */
+	dc_calib_row r = {.m = 48, .n = 4096, .k = 16384};
+	snprintf(r.op, sizeof r.op, "gemm");
+	r.flops = 2.0 * 48 * 4096 * 16384;
+	r.bytes = 2.0 * (4096.0 * 16384 + 48.0 * (4096 + 16384));
+	near("between sizes", dc_calib_predict_row(&f, &r),
+	     2 * true_time(&T_GEMM, P_REF, BW_REF, r.flops, r.bytes, 48), 0.03);
+	/* a shape the profile never measured: the law alone */
+	ck_assert_double_eq(dc_calib_correction(&f, DC_OC_GEMM, 1000, 1000, 8),
+			    1.0);
+}
+END_TEST
+
 START_TEST(fit_refuses)
 {
 	dc_calib_row rows[48];
@@ -435,6 +465,7 @@ static Suite *suite(void)
 	tcase_add_test(t, fit_recovers_known_law);
 	tcase_add_test(t, fit_with_noise);
 	tcase_add_test(t, fit_refuses);
+	tcase_add_test(t, residual_follows_measured_shape);
 	tcase_add_test(t, profile_round_trip);
 	tcase_add_test(t, profile_refusals);
 	tcase_add_test(t, perf_follows_profile);

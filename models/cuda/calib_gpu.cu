@@ -533,78 +533,33 @@ static int time_job(gjob *j, int reps, double *median_s, dc_err *err)
 
 /* ------------------------------------------------------------ the plan */
 
-typedef struct plan_row {
-	const char *op;
-	int kind, m, n, k;
-} plan_row;
+/* The plan is dc_calibrate_host's (models/calibrate.c dc_calib_plan):
+ * the same operators and shapes on both paths. */
+typedef dc_calib_call plan_row;
 
-#define ADD(o, kd, M, N, K)                                              \
-	do {                                                             \
-		if (n < cap)                                             \
-			p[n] = (plan_row){o, kd, M, N, K};               \
-		n++;                                                     \
-	} while (0)
-
-/* The four linear operators of A's layer at each of the NM token counts. */
-static size_t plan_gemms(const dc_llm_arch *a, const int *ms, size_t nm,
-			 plan_row *p, size_t n, size_t cap)
+/* The job that measures operator OP. */
+static int gpu_kind(const char *op)
 {
-	int h = (int)a->hidden, dh = (int)(a->hidden / a->heads);
-	int kv = (int)a->kv_heads * dh, f = (int)a->ffn;
-	for (size_t i = 0; i < nm; i++) {
-		ADD("qkv", JOB_GEMM, ms[i], h + 2 * kv, h);
-		ADD("attn_out", JOB_GEMM, ms[i], h, h);
-		ADD("mlp_up", JOB_GEMM, ms[i], a->gated ? 2 * f : f, h);
-		ADD("mlp_down", JOB_GEMM, ms[i], h, f);
-	}
-	return n;
+	static const struct {
+		const char *op;
+		int kind;
+	} map[] = {{"attn_decode", JOB_ATTN}, {"attn_prefill", JOB_ATTN_PRE},
+		   {"softmax", JOB_SOFTMAX},   {"rmsnorm", JOB_RMSNORM},
+		   {"silu", JOB_SILU},         {"triad", JOB_TRIAD}};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(op, map[i].op))
+			return map[i].kind;
+	return JOB_GEMM;
 }
 
-/* Attention over the CTX lengths (decode) and the PRE prompts (prefill);
- * element-wise operators over ROWS token rows; triads of TRIAD elements.
- * Each list ends with 0. */
-static size_t plan_rest(const dc_llm_arch *a, const int *ctx, const int *pre,
-			const int *rows, const int *triad, plan_row *p,
-			size_t n, size_t cap)
-{
-	int h = (int)a->hidden, dh = (int)(a->hidden / a->heads);
-	int f = (int)a->ffn, nh = (int)a->heads;
-	for (; *ctx; ctx++)
-		ADD("attn_decode", JOB_ATTN, nh, *ctx, dh);
-	for (; *pre; pre++)
-		ADD("attn_prefill", JOB_ATTN_PRE, nh, *pre, dh);
-	for (; *rows; rows++) {
-		ADD("softmax", JOB_SOFTMAX, *rows / 4 > 0 ? *rows / 4 : 1,
-		    2048, 0);
-		ADD("rmsnorm", JOB_RMSNORM, *rows, h, 0);
-		ADD("silu", JOB_SILU, *rows, f, 0);
-	}
-	for (; *triad; triad++)
-		ADD("triad", JOB_TRIAD, 1, *triad, 0);
-	return n;
-}
-#undef ADD
-
-/* The fit plan of dc_calibrate_host (models/calibrate.c plan_fit), in its
- * order: token counts 1..1024, decode over 128..2048 cached tokens,
- * prefill attention over 128..512, element-wise rows of 4..1024 tokens,
- * triads of 128 KiB..64 MiB a vector (in L2, past it, in HBM). */
 static size_t plan_build(const dc_llm_arch *a, int quick, plan_row *p,
 			 size_t cap)
 {
-	static const int full_m[] = {1, 4, 16, 64, 128, 256, 512, 1024};
-	static const int quick_m[] = {1, 4, 16, 64, 256, 512};
-	static const int ctx[] = {128, 512, 2048, 0}, pre[] = {128, 256, 512, 0};
-	static const int rows[] = {4, 16, 64, 256, 1024, 0};
-	static const int triad[] = {1 << 15, 1 << 17, 1 << 19, 1 << 21,
-				    1 << 24, 0};
-	static const int triad_q[] = {1 << 15, 1 << 17, 1 << 19, 1 << 21,
-				      1 << 23, 0};
-	size_t n = quick ? plan_gemms(a, quick_m, DC_ARRAY_LEN(quick_m), p, 0,
-				      cap)
-			 : plan_gemms(a, full_m, DC_ARRAY_LEN(full_m), p, 0,
-				      cap);
-	return plan_rest(a, ctx, pre, rows, quick ? triad_q : triad, p, n, cap);
+	dc_calib_opts co;
+	memset(&co, 0, sizeof co);
+	co.arch = a;
+	co.quick = quick;
+	return dc_calib_plan(&co, p, cap);
 }
 
 static dc_kernel_cost job_cost(const gjob *j)
@@ -640,13 +595,13 @@ static int measure(const plan_row *p, const dc_gpu_calib_opts *o,
 {
 	gjob j;
 	memset(&j, 0, sizeof j);
-	j.kind = p->kind, j.m = p->m, j.n = p->n, j.k = p->k;
-	j.half = p->kind == JOB_GEMM && o->gemm == DC_GPU_FP16;
+	j.kind = gpu_kind(p->op), j.m = p->m, j.n = p->n, j.k = p->k;
+	j.half = j.kind == JOB_GEMM && o->gemm == DC_GPU_FP16;
 	j.blas = blas;
 	job_sizes(&j);
 	size_t blocks = (j.nc + THREADS - 1) / THREADS;
 	j.blocks = (int)(blocks < (size_t)sms * 32 ? blocks : (size_t)sms * 32);
-	if (p->kind == JOB_ATTN_PRE &&
+	if (j.kind == JOB_ATTN_PRE &&
 	    ((size_t)p->n + 32) * sizeof(float) > 48 * 1024)
 		return dc_err_msg(err, DC_EINVAL, "calibrate --gpu: a prompt of "
 				  "%d tokens is beyond the prefill kernel's "
@@ -783,8 +738,10 @@ extern "C" int dc_gpu_calibrate(const dc_gpu_calib_opts *o,
 	int rc = dc_gpu_probe(o->device, &info, err);
 	if (rc)
 		return rc;
-	plan_row plan[96];
+	plan_row plan[256];
 	size_t np = plan_build(o->arch, o->quick, plan, DC_ARRAY_LEN(plan));
+	if (np > DC_ARRAY_LEN(plan))
+		np = DC_ARRAY_LEN(plan);
 	dc_calib_row *out = (dc_calib_row *)dc_calloc(np, sizeof *out);
 	if (!out)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");

@@ -17,12 +17,18 @@
 #include "../../reports/profile.h"
 #include "../alloc.h"
 #include "../table.h"
+#include "calib_common.h"
 #include "calibrate_gpu.h"
 #include "calibrate_import.h"
 #include "cli.h"
 #include "version.h"
 
-#define CHECK_TOL 0.15 /* the held-out check's bound on |pred/meas - 1| */
+#define CHECK_TOL 0.15
+/* measured by default: a 7B model's GEMMs and those of the 1B-class model
+ * whose layers --check runs; --check adds a model the profile has not
+ * seen, so that some GEMM shapes are truly held out */
+#define DEFAULT_MODELS "llama2_7b,llama3_2_1b"
+#define HELD_OUT_MODEL "llama3_8b" /* the held-out check's bound on |pred/meas - 1| */
 
 typedef struct calib_args {
 	const char *model, *out, *check;
@@ -67,28 +73,34 @@ static void progress(void *ctx, const dc_calib_row *r, size_t i, size_t n)
 	fputc('\n', stderr);
 }
 
-static int load_arch(const char *model, dc_llm_arch *arch, dc_err *err)
-{
-	const char *dir = getenv("DCSIM_DATA");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/llm_models.csv",
-		 dir && *dir ? dir : "data");
-	dc_table *t = NULL;
-	int rc = dc_table_load(path, &t, err);
-	if (!rc)
-		rc = dc_llm_arch_load(t, model, arch, err);
-	dc_table_free(t);
-	return rc;
-}
+/* Models of a comma-separated LIST (at most DC_MAX_MODELS): *N archs into
+ * A, and A[1..] as the pointers MORE for dc_calib_opts. */
+#define DC_MAX_MODELS 4
+typedef struct model_list {
+	dc_llm_arch a[DC_MAX_MODELS];
+	const dc_llm_arch *more[DC_MAX_MODELS];
+	size_t n;
+} model_list;
 
-/* The command line as one string, for the profile's provenance. */
-static void join_argv(int argc, char **argv, char *buf, size_t cap)
+static int load_models(const char *list, model_list *m, dc_err *err)
 {
-	size_t len = 0;
-	buf[0] = 0;
-	for (int i = 0; i < argc && len + 1 < cap; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%s",
-					i ? " " : "", argv[i]);
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", list);
+	m->n = 0;
+	int rc = DC_OK;
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && !rc;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (m->n == DC_MAX_MODELS)
+			return dc_err_msg(err, DC_EINVAL, "--model: at most %d "
+					  "models", DC_MAX_MODELS);
+		rc = dc_cli_load_arch(t, &m->a[m->n], err);
+		if (!rc && m->n)
+			m->more[m->n - 1] = &m->a[m->n];
+		m->n += !rc;
+	}
+	if (!rc && !m->n)
+		rc = dc_err_msg(err, DC_ENOENT, "--model: no model named");
+	return rc;
 }
 
 /* A path ending in ".csv" is a profile file; anything else a folder. */
@@ -96,28 +108,6 @@ static int is_folder(const char *out)
 {
 	size_t n = strlen(out);
 	return !(n >= 4 && !strcmp(out + n - 4, ".csv"));
-}
-
-/* Write ROWS to OUT through OUT.partial, refusing an existing OUT unless
- * FORCE. */
-static int write_file(const char *out, const dc_calib_prov *p,
-		      const dc_calib_row *rows, size_t n, dc_err *err)
-{
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.partial", out);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return dc_err_msg(err, DC_ECREATE, "%s: cannot create: %s", tmp,
-				  strerror(errno));
-	int rc = dc_calib_write(f, p, rows, n, err);
-	if (fclose(f) && !rc)
-		rc = dc_err_msg(err, DC_EIO, "%s: write failed", tmp);
-	if (!rc && rename(tmp, out))
-		rc = dc_err_msg(err, DC_EIO, "%s: cannot rename: %s", out,
-				strerror(errno));
-	if (rc)
-		remove(tmp);
-	return rc;
 }
 
 /* The fit, one line per class, as provenance lines and on stderr. */
@@ -132,10 +122,12 @@ static void fit_lines(const dc_calib_fit *f, char *buf, size_t cap)
 		len += (size_t)snprintf(
 			buf + len, cap - len,
 			"fit_%s: rows %zu, t0 %.4g s, eta_c_max %.4g, s_half "
-			"%.4g, gamma %.4g, eta_m %.4g%s, R2(log t) %.4f, max "
-			"rel err %.1f %%\n",
+			"%.4g, gamma %.4g, beta %.4g, overlap p %.4g, eta_m "
+			"%.4g, cache gain %.4g below %.4g bytes%s, R2(log t) "
+			"%.4f, max rel err %.1f %%\n",
 			dc_op_class_name(c), k->rows, k->t0, k->eta_c_max,
-			k->s_half, k->gamma, k->eta_m,
+			k->s_half, k->gamma, k->beta, k->overlap, k->eta_m,
+			k->cache_gain, k->cache_bytes,
 			k->compute_fitted ? "" : " (memory-bound only)", k->r2,
 			100 * k->max_rel_err);
 	}
@@ -167,7 +159,7 @@ static void prov_fill(dc_calib_prov *p, prov_buf *b, const calib_args *a,
 		      int argc, char **argv)
 {
 	dc_calib_prov_probe(p);
-	join_argv(argc, argv, b->cmd, sizeof b->cmd);
+	dc_cli_join_argv(argc, argv, b->cmd, sizeof b->cmd);
 	snprintf(b->ver, sizeof b->ver, "%s (%s)", dc_version, dc_git_rev);
 	p->command = b->cmd, p->dcsim = b->ver;
 	p->model = a->model;
@@ -193,20 +185,21 @@ static int cmd_measure(const calib_args *a, int argc, char **argv,
 	dc_calib_prov p;
 	prov_buf b;
 	prov_fill(&p, &b, a, argc, argv);
-	dc_llm_arch arch;
+	model_list ml;
 	int rc = refuse_existing(b.out, a->force, err); /* before measuring */
 	if (!rc)
-		rc = load_arch(a->model, &arch, err);
+		rc = load_models(a->model, &ml, err);
 	dc_calib_row *rows = NULL;
 	size_t n = 0;
 	if (!rc && !a->quiet)
 		fprintf(stderr, "dcsim calibrate: %s shapes on %s (%d cores, "
 			"%s)\n", a->model, p.cpu, p.cores, p.blas);
-	dc_calib_opts o = {.arch = &arch, .quick = a->quick,
+	dc_calib_opts o = {.arch = &ml.a[0], .more = ml.more,
+			   .n_more = rc ? 0 : ml.n - 1, .quick = a->quick,
 			   .progress = a->quiet ? NULL : progress};
 	if (!rc)
 		rc = dc_calibrate_host(&o, &rows, &n, err);
-	dc_calib_fit fit;
+	static dc_calib_fit fit; /* 40 KB: off the stack */
 	if (!rc) {
 		dc_calib_host_peaks(rows, n, &p.peak_flops, &p.peak_bw);
 		p.peak_note = "measured on this host: the fastest GEMM rate "
@@ -222,7 +215,7 @@ static int cmd_measure(const calib_args *a, int argc, char **argv,
 		rc = is_folder(b.out)
 			     ? dc_calib_out_write(b.out, &p, rows, n, &fit,
 						  NULL, a->force, err)
-			     : write_file(b.out, &p, rows, n, err);
+			     : dc_cli_write_profile(b.out, &p, rows, n, err);
 	}
 	if (!rc && !a->quiet)
 		fprintf(stderr, "dcsim calibrate: profile written to %s\n",
@@ -291,26 +284,34 @@ static int cmd_check(const calib_args *a, int argc, char **argv, int *fail,
 		     dc_err *err)
 {
 	dc_profile prof;
-	dc_calib_fit fit;
-	char model[128], peaks[512];
+	static dc_calib_fit fit; /* 40 KB: off the stack */
+	char model[400], peaks[512];
 	memset(&prof, 0, sizeof prof);
 	int rc = a->out ? refuse_existing(a->out, a->force, err) : DC_OK;
 	if (!rc)
 		rc = profile_load(a->check, &prof, &fit, model, sizeof model,
 				  peaks, sizeof peaks, err);
-	dc_llm_arch arch, layer;
+	/* the profile's models (sizes between its points) and a model it
+	 * has not seen (shapes held out) */
+	model_list ml;
+	dc_llm_arch layer;
+	char list[512];
+	const char *mine = a->model ? a->model : model;
+	snprintf(list, sizeof list, "%s%s", mine,
+		 strstr(mine, HELD_OUT_MODEL) ? "" : "," HELD_OUT_MODEL);
 	if (!rc)
-		rc = load_arch(a->model ? a->model : model, &arch, err);
+		rc = load_models(list, &ml, err);
 	if (!rc)
-		rc = load_arch("llama3_2_1b", &layer, err);
-	dc_calib_opts o = {.arch = &arch, .quick = a->quick, .held_out = 1,
-			   .layer = &layer,
+		rc = dc_cli_load_arch("llama3_2_1b", &layer, err);
+	dc_calib_opts o = {.arch = &ml.a[0], .more = ml.more,
+			   .n_more = rc ? 0 : ml.n - 1, .quick = a->quick,
+			   .held_out = 1, .layer = &layer,
 			   .progress = a->quiet ? NULL : progress};
 	dc_calib_row *rows = NULL;
 	size_t n = 0;
 	if (!rc && !a->quiet)
-		fprintf(stderr, "dcsim calibrate --check: held-out shapes of "
-			"%s and layers of llama3_2_1b\n", arch.name);
+		fprintf(stderr, "dcsim calibrate --check: %s at held-out "
+			"sizes and layers of llama3_2_1b\n", list);
 	if (!rc)
 		rc = dc_calibrate_host(&o, &rows, &n, err);
 	double *pred = rc ? NULL : dc_calloc(n, sizeof *pred);
@@ -324,7 +325,7 @@ static int cmd_check(const calib_args *a, int argc, char **argv, int *fail,
 		dc_calib_prov p;
 		prov_buf b;
 		prov_fill(&p, &b, a, argc, argv);
-		p.model = arch.name, p.device = prof.device;
+		p.model = list, p.device = prof.device;
 		p.peak_flops = prof.peak_flops, p.peak_bw = prof.peak_bw;
 		p.peak_note = peaks;
 		dc_calib_check chk = {rows, pred, n};
@@ -362,7 +363,7 @@ int dc_cmd_calibrate(int argc, char **argv, int full_argc, char **full_argv)
 		rc = cmd_check(&a, full_argc, full_argv, &fail, &err);
 	} else {
 		if (!a.model)
-			a.model = "llama2_7b";
+			a.model = DEFAULT_MODELS;
 		rc = cmd_measure(&a, full_argc, full_argv, &err);
 	}
 	dc_cli_print_err(&err);

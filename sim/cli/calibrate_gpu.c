@@ -28,6 +28,7 @@
 #include "../alloc.h"
 #include "../dc.h"
 #include "../table.h"
+#include "calib_common.h"
 #include "version.h"
 #endif
 
@@ -272,20 +273,6 @@ static void paths(gpu_run *r)
 	snprintf(r->trace, sizeof r->trace, "%.*s.trace.csv", (int)n, r->out);
 }
 
-static int load_arch(const char *model, dc_llm_arch *arch, dc_err *err)
-{
-	const char *dir = getenv("DCSIM_DATA");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/llm_models.csv",
-		 dir && *dir ? dir : "data");
-	dc_table *t = NULL;
-	int rc = dc_table_load(path, &t, err);
-	if (!rc)
-		rc = dc_llm_arch_load(t, model, arch, err);
-	dc_table_free(t);
-	return rc;
-}
-
 /* The nvidia-smi selector of the CUDA device: its PCI bus id when
  * nvidia-smi knows it, else the CUDA ordinal. */
 static void select_gpu(gpu_run *r)
@@ -320,7 +307,7 @@ static int setup(gpu_run *r, dc_err *err)
 		if (!r->a.force && access(outs[i], F_OK) == 0)
 			return dc_err_msg(err, DC_ECREATE, "%s: exists; give "
 					  "--force to replace it", outs[i]);
-	return load_arch(r->a.model, &r->arch, err);
+	return dc_cli_load_arch(r->a.model, &r->arch, err);
 }
 
 static void progress(void *ctx, const dc_calib_row *row, size_t i, size_t n)
@@ -460,10 +447,9 @@ static void catalog(const char *name, dc_accel *g)
 {
 	memset(g, 0, sizeof *g);
 	g->peak_fp16 = g->hbm_bw = NAN;
-	const char *key = catalog_key(name), *dir = getenv("DCSIM_DATA");
+	const char *key = catalog_key(name);
 	char path[4096];
-	snprintf(path, sizeof path, "%s/accelerators.csv",
-		 dir && *dir ? dir : "data");
+	snprintf(path, sizeof path, "%s/accelerators.csv", dc_cli_data_dir());
 	dc_table *t = NULL;
 	if (key && !dc_table_load(path, &t, NULL) &&
 	    dc_accel_load(t, key, g, NULL)) {
@@ -549,18 +535,6 @@ static char *extra_lines(const gpu_run *r, int fp16)
 	return s;
 }
 
-typedef struct profile_ctx {
-	const dc_calib_prov *p;
-	const dc_calib_row *rows;
-	size_t n;
-} profile_ctx;
-
-static int put_profile(FILE *f, const void *ctx, dc_err *err)
-{
-	const profile_ctx *c = ctx;
-	return dc_calib_write(f, c->p, c->rows, c->n, err);
-}
-
 static int put_trace(FILE *f, const void *ctx, dc_err *err)
 {
 	const gpu_run *r = ctx;
@@ -584,28 +558,6 @@ static int put_trace(FILE *f, const void *ctx, dc_err *err)
 			 : DC_OK;
 }
 
-/* Write PATH through PATH.partial. */
-static int write_file(const char *path,
-		      int (*put)(FILE *f, const void *ctx, dc_err *err),
-		      const void *ctx, dc_err *err)
-{
-	char tmp[4300];
-	snprintf(tmp, sizeof tmp, "%s.partial", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return dc_err_msg(err, DC_ECREATE, "%s: cannot create: %s", tmp,
-				  strerror(errno));
-	int rc = put(f, ctx, err);
-	if (fclose(f) && !rc)
-		rc = dc_err_msg(err, DC_EIO, "%s: write failed", tmp);
-	if (!rc && rename(tmp, path))
-		rc = dc_err_msg(err, DC_EIO, "%s: cannot rename: %s", path,
-				strerror(errno));
-	if (rc)
-		remove(tmp);
-	return rc;
-}
-
 static int write_profile(const gpu_run *r, int fp16, dc_err *err)
 {
 	dc_calib_prov p;
@@ -624,8 +576,9 @@ static int write_profile(const gpu_run *r, int fp16, dc_err *err)
 	if (!extra)
 		return dc_err_msg(err, DC_ENOMEM, "out of memory");
 	p.extra = extra;
-	profile_ctx c = {&p, fp16 ? r->r16 : r->r32, fp16 ? r->n16 : r->n32};
-	int rc = write_file(fp16 ? r->out : r->fp32, put_profile, &c, err);
+	int rc = dc_cli_write_profile(fp16 ? r->out : r->fp32, &p,
+				      fp16 ? r->r16 : r->r32,
+				      fp16 ? r->n16 : r->n32, err);
 	dc_free(extra);
 	return rc;
 }
@@ -656,15 +609,6 @@ static void summary(const gpu_run *r)
 		"GEMMs: %s; trace: %s)\n", r->out, r->fp32, r->trace);
 }
 
-static void join_argv(int argc, char **argv, char *buf, size_t cap)
-{
-	size_t len = 0;
-	buf[0] = 0;
-	for (int i = 0; i < argc && len + 1 < cap; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%s",
-					i ? " " : "", argv[i]);
-}
-
 /* Once the kernels passed, what was measured is written even when the
  * trace or its analysis failed (the profiles then say so); the first
  * failure is returned. */
@@ -688,7 +632,7 @@ static int run_all(gpu_run *r, dc_err *err)
 	if (!rc)
 		rc = write_profile(r, 0, err);
 	if (!rc && r->recorded)
-		rc = write_file(r->trace, put_trace, r, err);
+		rc = dc_cli_write_whole(r->trace, put_trace, r, err);
 	if (!rc && !r->a.quiet)
 		summary(r);
 	if (rc || trc)
@@ -709,7 +653,7 @@ int dc_cmd_calibrate_gpu(int argc, char **argv, int full_argc,
 		dc_free(r);
 		return ex;
 	}
-	join_argv(full_argc, full_argv, r->cmd, sizeof r->cmd);
+	dc_cli_join_argv(full_argc, full_argv, r->cmd, sizeof r->cmd);
 	snprintf(r->ver, sizeof r->ver, "%s (%s)", dc_version, dc_git_rev);
 	dc_err err = DC_ERR_INIT;
 	int rc = run_all(r, &err);

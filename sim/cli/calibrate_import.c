@@ -15,6 +15,7 @@
 #include "../../reports/profile.h"
 #include "../alloc.h"
 #include "../table.h"
+#include "calib_common.h"
 #include "cli.h"
 #include "version.h"
 
@@ -126,8 +127,7 @@ static int load_catalog(imp *s, const char *name, dc_table **t,
 
 static int load_inputs(const imp_args *a, imp *s, dc_err *err)
 {
-	const char *dir = getenv("DCSIM_DATA");
-	snprintf(s->data, sizeof s->data, "%s", dir && *dir ? dir : "data");
+	snprintf(s->data, sizeof s->data, "%s", dc_cli_data_dir());
 	int rc = dc_table_load(a->file, &s->src, err);
 	if (!rc)
 		rc = load_catalog(s, "llm_models.csv", &s->models, err);
@@ -250,12 +250,9 @@ static void provenance(const imp_args *a, const imp *s, int full_argc,
 {
 	static char cmd[2048], ver[128];
 	char org[512], how[1536];
-	size_t len = 0;
 	dc_calib_prov_probe(p);
 	p->cpu = "", p->blas = "", p->cores = 0, p->blas_threads = 0;
-	for (int i = 0; i < full_argc && len + 1 < sizeof cmd; i++)
-		len += (size_t)snprintf(cmd + len, sizeof cmd - len, "%s%s",
-					i ? " " : "", full_argv[i]);
+	dc_cli_join_argv(full_argc, full_argv, cmd, sizeof cmd);
 	snprintf(ver, sizeof ver, "%s (%s)", dc_version, dc_git_rev);
 	snprintf(note, ncap, "peak_fp16 and hbm_bw of %s in %s (datasheet "
 		 "figures)", s->g.name, dc_table_name(s->accels));
@@ -278,27 +275,6 @@ static void provenance(const imp_args *a, const imp *s, int full_argc,
 	p->dcsim = ver;
 	p->model = s->info.model;
 	p->extra = buf;
-}
-
-/* Write the profile to OUT through OUT.partial. */
-static int write_profile(const char *out, const dc_calib_prov *p,
-			 const dc_calib_row *rows, size_t n, dc_err *err)
-{
-	char tmp[PATH_CAP + 16];
-	snprintf(tmp, sizeof tmp, "%s.partial", out);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return dc_err_msg(err, DC_ECREATE, "%s: cannot create: %s", tmp,
-				  strerror(errno));
-	int rc = dc_calib_write(f, p, rows, n, err);
-	if (fclose(f) && !rc)
-		rc = dc_err_msg(err, DC_EIO, "%s: write failed", tmp);
-	if (!rc && rename(tmp, out))
-		rc = dc_err_msg(err, DC_EIO, "%s: cannot rename: %s", out,
-				strerror(errno));
-	if (rc)
-		remove(tmp);
-	return rc;
 }
 
 static void imp_free(imp *s)
@@ -343,7 +319,7 @@ int dc_cmd_calibrate_import(int argc, char **argv, int full_argc,
 		char extra[4096], note[512];
 		provenance(&a, s, full_argc, full_argv, &p, extra,
 			   sizeof extra, note, sizeof note);
-		rc = write_profile(s->out, &p, s->rows, s->n, &err);
+		rc = dc_cli_write_profile(s->out, &p, s->rows, s->n, &err);
 	}
 	if (!rc && !a.quiet)
 		summary(&a, s);
