@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "internal.h"
+#include "../sim/table.h"
 
 /* Length of the valid UTF-8 sequence at S (1..4), or 0 if it is not one. */
 static int utf8_len(const unsigned char *s)
@@ -113,6 +114,32 @@ static void write_libraries(FILE *f)
 	fputs("\n  }", f);
 }
 
+/* "inputs": [{"file": "DIR/NAME.csv", "provenance": {key: value, ...}}] */
+static void write_inputs(FILE *f, const dc_manifest *m)
+{
+	put_key(f, "inputs");
+	putc('[', f);
+	for (size_t i = 0; i < m->n_inputs; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s.csv",
+			 m->data_dir ? m->data_dir : ".", m->input_names[i]);
+		fputs(i ? ",\n    {\"file\": " : "\n    {\"file\": ", f);
+		dc_json_string(f, path);
+		fputs(", \"provenance\": {", f);
+		const dc_table *t = m->input_tables[i];
+		for (size_t k = 0; k < dc_table_meta_count(t); k++) {
+			const char *key, *val;
+			dc_table_meta_at(t, k, &key, &val);
+			fputs(k ? ", " : "", f);
+			dc_json_string(f, key);
+			fputs(": ", f);
+			dc_json_string(f, val);
+		}
+		fputs("}}", f);
+	}
+	fputs(m->n_inputs ? "\n  ]" : "]", f);
+}
+
 static void write_manifest(FILE *f, const dc_manifest *m)
 {
 	fputs("{\n  \"dcsim_version\": ", f);
@@ -143,6 +170,7 @@ static void write_manifest(FILE *f, const dc_manifest *m)
 	put_str(f, "started_utc", m->started_utc);
 	put_str(f, "host", m->host);
 	put_str(f, "formats", m->formats);
+	write_inputs(f, m);
 	write_libraries(f);
 	fputs("\n}\n", f);
 }

@@ -79,6 +79,12 @@ typedef struct dc_manifest {
 	const char *started_utc;    /* ISO 8601 "2026-11-28T21:41:12Z" */
 	const char *host;
 	const char *formats;        /* "csv", "sqlite", "both" */
+	/* data files read (catalogs, calibration profiles), each listed
+	 * with its '# key: value' provenance lines */
+	size_t n_inputs;
+	const char *const *input_names;
+	const struct dc_table *const *input_tables;
+	const char *data_dir;
 } dc_manifest;
 
 /* Write M as JSON to PATH (creating it; fails if it exists), with the

@@ -320,6 +320,28 @@ const dc_component *dc_scenario_find(const dc_scenario *sc, const char *key,
 	return NULL;
 }
 
+size_t dc_scenario_inputs(const dc_scenario *sc, const char **names,
+			  const dc_table **tables, size_t cap)
+{
+	size_t n = 0;
+	for (const struct dc_catalog *c = sc->catalogs; c; c = c->next, n++) {
+		/* insertion in name order (the list is load order reversed) */
+		size_t i = n < cap ? n : cap;
+		while (i > 0 && strcmp(names[i - 1], c->name) > 0) {
+			if (i < cap) {
+				names[i] = names[i - 1];
+				tables[i] = tables[i - 1];
+			}
+			i--;
+		}
+		if (i < cap) {
+			names[i] = c->name;
+			tables[i] = c->table;
+		}
+	}
+	return n;
+}
+
 const dc_table *dc_scenario_catalog(const dc_scenario *sc, const char *name,
 				    dc_err *err)
 {

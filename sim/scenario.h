@@ -109,6 +109,13 @@ const dc_component *dc_scenario_find(const dc_scenario *sc, const char *key,
 const struct dc_table *dc_scenario_catalog(const dc_scenario *sc,
 					   const char *name, dc_err *err);
 
+/* The data files the scenario has read so far (catalogs, profiles), in
+ * name order: up to CAP into NAMES (the catalog name, e.g.
+ * "calibration/host") and TABLES; returns how many there are.  For the
+ * run's provenance (manifest.json lists them with their '#' metadata). */
+size_t dc_scenario_inputs(const dc_scenario *sc, const char **names,
+			  const struct dc_table **tables, size_t cap);
+
 /* The instances of one replication, for components to find each other. */
 /* The I-th instance of kind KEY (its model state), or NULL.  *kind (if
  * KIND is non-NULL) receives its kind. */

@@ -457,6 +457,16 @@ void dc_table_free(dc_table *t)
 
 const char *dc_table_name(const dc_table *t) { return t->name; }
 
+size_t dc_table_meta_count(const dc_table *t) { return t ? t->nmeta : 0; }
+
+void dc_table_meta_at(const dc_table *t, size_t i, const char **key,
+		      const char **value)
+{
+	int in = t && i < t->nmeta;
+	*key = in ? t->meta[i].key : NULL;
+	*value = in ? t->meta[i].val : NULL;
+}
+
 const char *dc_table_meta(const dc_table *t, const char *key, int *line)
 {
 	for (size_t i = 0; t && key && i < t->nmeta; i++)

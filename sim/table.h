@@ -57,6 +57,12 @@ const char *dc_table_name(const dc_table *t);
  * Owned by T. */
 const char *dc_table_meta(const dc_table *t, const char *key, int *line);
 
+/* The number of metadata lines, and the I-th (in file order) as *KEY and
+ * *VALUE (owned by T); out of range: both NULL.  Cannot fail. */
+size_t dc_table_meta_count(const dc_table *t);
+void dc_table_meta_at(const dc_table *t, size_t i, const char **key,
+		      const char **value);
+
 /* Number of data rows (the header excluded) and of columns.  Cannot fail. */
 size_t dc_table_rows(const dc_table *t);
 size_t dc_table_cols(const dc_table *t);

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "../models/calib_fit.h"
 #include "../reports/resolved.h"
 #include "../sim/alloc.h"
 #include "../sim/dc.h"
 #include "../sim/params.h"
+#include "../sim/table.h"
 #include "../sim/tree.h"
 #include "../sim/units.h"
 #include "util/run.h"
@@ -275,6 +277,61 @@ START_TEST(quantities)
 }
 END_TEST
 
+/* Calibration profiles: mutated profile texts through the table reader and
+ * dc_profile_from_table, and what loads through the fit: no crash, no
+ * leak, an error with text or a profile whose every row is sane. */
+static const char *const profile_seeds[] = {
+	"# device: cpu\n# peak_flops: 2e11\n# peak_bw: 2e10\n"
+	"op,m,n,k,reps,time_s,flops,bytes\n"
+	"qkv,1,64,64,3,1e-5,8192,33024\nqkv,4,64,64,3,2e-5,32768,34816\n"
+	"qkv,16,64,64,3,3e-5,131072,41984\ntriad,1,4096,0,3,1e-6,8192,49152\n"
+	"triad,1,65536,0,3,1e-5,131072,786432\n",
+	"# device: g\n# peak_flops: 1e14\n# peak_bw: 2e12\nop,m,n,k,time_s,flops,"
+	"bytes\nattn_decode,32,128,128,1e-4,2e6,4e6\n"
+	"attn_decode,32,512,128,3e-4,8e6,1.6e7\n",
+};
+
+START_TEST(profiles)
+{
+	rng r = {0xd1b54a32d192ed03ull};
+	char buf[BUF_MAX + 1];
+	size_t start = dc_alloc_current();
+	double t0 = now_s();
+	long it, ok = 0, bad = 0;
+	for (it = 0; it < ITERATIONS && now_s() - t0 < TIME_CAP_S; it++) {
+		size_t len = mutate(&r, buf, profile_seeds,
+				    DC_ARRAY_LEN(profile_seeds));
+		dc_err err = DC_ERR_INIT;
+		dc_table *t = NULL;
+		dc_profile p;
+		int rc = dc_table_load_string("p.csv", buf, len, &t, &err);
+		if (!rc)
+			rc = dc_profile_from_table(t, &p, &err);
+		if (!rc) {
+			static dc_calib_fit f;
+			for (size_t i = 0; i < p.n; i++)
+				ck_assert(p.rows[i].time_s > 0 &&
+					  p.rows[i].m >= 1);
+			(void)dc_calib_fit_rows(p.rows, p.n, NULL, p.peak_flops,
+						p.peak_bw, &f, &err);
+			dc_profile_free(&p);
+			ok++;
+		} else {
+			ck_assert_msg(dc_err_text(&err)[0], "it %ld: rc %d, "
+				      "no text", it, rc);
+			bad++;
+		}
+		dc_table_free(t);
+		dc_err_free(&err);
+		ck_assert_msg(dc_alloc_current() == start,
+			      "it %ld: %zu bytes leaked for:\n%.*s", it,
+			      dc_alloc_current() - start, (int)len, buf);
+	}
+	ck_assert_msg(ok >= it / 100 && bad >= it / 100, "ok %ld bad %ld of %ld",
+		      ok, bad, it);
+}
+END_TEST
+
 static Suite *fuzz_suite(void)
 {
 	Suite *s = suite_create("fuzz");
@@ -282,6 +339,7 @@ static Suite *fuzz_suite(void)
 		{"yaml_and_params", yaml_and_params},
 		{"cli_values", cli_values},
 		{"quantities", quantities},
+		{"profiles", profiles},
 	};
 	for (size_t i = 0; i < DC_ARRAY_LEN(t); i++) {
 		TCase *tc = tcase_create(t[i].name);

@@ -17,6 +17,7 @@
 
 #include "../reports/reports.h"
 #include "../sim/alloc.h"
+#include "../sim/table.h"
 #include "util/run.h"
 
 /* ---- helpers ---- */
@@ -1423,9 +1424,17 @@ START_TEST(manifest_file)
 {
 	make_tmp();
 	char *argv[] = { "dcsim", "run", "hall \"A\".yaml", NULL };
+	/* one input read, a profile with two provenance lines */
+	const char *pt = "# device: cpu \"x\"\n# date: 2026-11-29\nop,m\nqkv,1\n";
+	dc_table *in = NULL;
+	ck_assert_int_eq(dc_table_load_string("p", pt, strlen(pt), &in, NULL),
+			 DC_OK);
+	const char *names[] = {"calibration/host"};
+	const dc_table *tables[] = {in};
 	dc_manifest m = { "0.1.0", "unknown", 3, argv, "hall \"A\".yaml",
 			  "hall\\A", 42, 3, "complete", 1.5, 123456789012ULL,
-			  "2026-11-28T21:41:12Z", "host\n1", "both" };
+			  "2026-11-28T21:41:12Z", "host\n1", "both", 1, names,
+			  tables, "data" };
 	const char *path = path_in(tmp_dir, "manifest.json");
 	dc_err e = DC_ERR_INIT;
 	int rc = dc_manifest_write(path, &m, &e);
@@ -1446,6 +1455,11 @@ START_TEST(manifest_file)
 		 "  \"started_utc\": \"2026-11-28T21:41:12Z\",\n"
 		 "  \"host\": \"host\\n1\",\n"
 		 "  \"formats\": \"both\",\n"
+		 "  \"inputs\": [\n"
+		 "    {\"file\": \"data/calibration/host.csv\", "
+		 "\"provenance\": {\"device\": \"cpu \\\"x\\\"\", "
+		 "\"date\": \"2026-11-29\"}}\n"
+		 "  ],\n"
 		 "  \"libraries\": {\n"
 		 "    \"gsl\": \"%s\",\n"
 		 "    \"sqlite\": \"%s\",\n"
@@ -1462,6 +1476,7 @@ START_TEST(manifest_file)
 	rc = dc_manifest_write(path, &m, &e);
 	ck_assert_msg(rc == DC_EEXIST, "second write: rc %d", rc);
 	dc_err_free(&e);
+	dc_table_free(in);
 }
 END_TEST
 

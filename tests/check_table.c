@@ -421,6 +421,26 @@ START_TEST(alloc_failures)
 }
 END_TEST
 
+/* "# key: value" lines above the header are metadata (provenance); other
+ * comments, and any below the header, are not. */
+START_TEST(metadata)
+{
+	dc_table *t = load_ok("# a profile\n# device:  Test CPU \n"
+			      "#peak_bw: 2e10\n# device: again\n"
+			      "# not a key line\n# bad key!: x\n"
+			      "op,m\n# host: below\nqkv,1\n");
+	int line = -1;
+	ck_assert_str_eq(dc_table_meta(t, "device", &line), "Test CPU");
+	ck_assert_int_eq(line, 2);   /* the first of a repeated key */
+	ck_assert_str_eq(dc_table_meta(t, "peak_bw", NULL), "2e10");
+	ck_assert_ptr_null(dc_table_meta(t, "host", &line));
+	ck_assert_int_eq(line, 0);
+	ck_assert_ptr_null(dc_table_meta(t, "bad key!", NULL));
+	ck_assert_uint_eq(dc_table_rows(t), 1);
+	dc_table_free(t);
+}
+END_TEST
+
 static Suite *table_suite(void)
 {
 	Suite *s = suite_create("table");
@@ -431,6 +451,7 @@ static Suite *table_suite(void)
 		{"malformed", malformed}, {"missing_file", missing_file},
 		{"load_file", load_file}, {"find", find},
 		{"table_err", table_err}, {"alloc_failures", alloc_failures},
+		{"metadata", metadata},
 	};
 	for (size_t i = 0; i < DC_ARRAY_LEN(t); i++) {
 		TCase *tc = tcase_create(t[i].name);

@@ -12,6 +12,7 @@
 #include "../../reports/resolved.h"
 #include "../alloc.h"
 #include "../runner.h"
+#include "../table.h"
 #include "cli.h"
 #include "version.h"
 
@@ -323,7 +324,13 @@ static int write_manifest(const char *dir, int argc, char **argv,
 			  : res->status == DC_RUN_INTERRUPTED ? "interrupted"
 							      : "failed",
 		.wall_s = wall, .events = res->events, .started_utc = started,
-		.host = host, .formats = o->format};
+		.host = host, .formats = o->format, .data_dir = sc->data_dir};
+	const char *names[64];
+	const dc_table *tables[64];
+	m.n_inputs = dc_scenario_inputs(sc, names, tables, 64);
+	if (m.n_inputs > 64)
+		m.n_inputs = 64;
+	m.input_names = names, m.input_tables = tables;
 	int rc = dc_manifest_write(path, &m, err);
 	dc_free(path);
 	return rc;
