@@ -339,34 +339,43 @@ double dc_calib_predict(const dc_calib_fit *f, dc_op_class c, double flops,
 	return law(&f->cls[c], f->peak_flops, f->peak_bw, flops, bytes, s, w);
 }
 
-static const dc_calib_curve *curve_find(const dc_calib_fit *f, int c, int n,
-					 int k)
+static const dc_calib_curve *curve_find(const dc_calib_fit *f, int n, int k)
 {
 	for (int i = 0; i < f->ncurves; i++)
-		if (f->curve[i].cls == c && f->curve[i].n == n &&
-		    f->curve[i].k == k)
+		if (f->curve[i].n == n && f->curve[i].k == k)
 			return &f->curve[i];
 	return NULL;
 }
 
-double dc_calib_correction(const dc_calib_fit *f, int c, int n, int k,
-			   double s)
+/* LAW's time for a GEMM of curve CV at S tokens, at the profile's peaks. */
+static double curve_law(const dc_calib_fit *f, const dc_class_fit *law,
+			const dc_calib_curve *cv, double s)
 {
-	const dc_calib_curve *cv = curve_find(f, c, n, k);
-	if (!cv || !cv->npts)
+	double n = cv->n, k = cv->k;
+	return dc_class_time(law, f->peak_flops, f->peak_bw, 2 * s * n * k,
+			     cv->elem_bytes * (s * k + k * n + s * n), s,
+			     n * k, 1.0, NULL, NULL);
+}
+
+double dc_calib_correction(const dc_calib_fit *f, const dc_class_fit *law,
+			   int n, int k, double s)
+{
+	const dc_calib_curve *cv = curve_find(f, n, k);
+	if (!cv || !cv->npts || !law || !law->rows)
 		return 1;
 	double x = log(s < 1 ? 1 : s);
-	const double *X = cv->log_s, *Y = cv->log_ratio;
+	const double *X = cv->log_s, *Y = cv->log_t;
 	int m = cv->npts;
 	if (x <= X[0] || m == 1)
-		return exp(Y[0]);
+		return exp(Y[0]) / curve_law(f, law, cv, exp(X[0]));
 	if (x >= X[m - 1])
-		return exp(Y[m - 1]);
+		return exp(Y[m - 1]) / curve_law(f, law, cv, exp(X[m - 1]));
 	int i = 1;
 	while (X[i] < x)
 		i++;
 	double u = (x - X[i - 1]) / (X[i] - X[i - 1]);
-	return exp(Y[i - 1] + u * (Y[i] - Y[i - 1]));
+	return exp(Y[i - 1] + u * (Y[i] - Y[i - 1])) /
+	       curve_law(f, law, cv, exp(x));
 }
 
 double dc_calib_predict_row(const dc_calib_fit *f, const dc_calib_row *r)
@@ -374,10 +383,11 @@ double dc_calib_predict_row(const dc_calib_fit *f, const dc_calib_row *r)
 	int c = dc_calib_row_class(r);
 	if (c < 0)
 		return NAN;
-	double s = dc_calib_row_size(r);
-	return dc_calib_predict(f, (dc_op_class)c, r->flops, r->bytes, s,
-				dc_calib_row_width(r)) *
-	       dc_calib_correction(f, c, r->n, r->k, s);
+	double s = dc_calib_row_size(r), t = dc_calib_predict(
+		f, (dc_op_class)c, r->flops, r->bytes, s, dc_calib_row_width(r));
+	if (c == DC_OC_GEMM || c == DC_OC_GEMV)
+		t *= dc_calib_correction(f, &f->cls[c], r->n, r->k, s);
+	return t;
 }
 
 /* ---- the fit ---------------------------------------------------------------- */
@@ -669,38 +679,36 @@ static int gather(const dc_calib_row *rows, size_t n,
 	return DC_OK;
 }
 
-/* Add point (log s, log ratio) to curve CV, keeping it sorted by size. */
-static void curve_add(dc_calib_curve *cv, double ls, double lr)
+/* Add point (log s, log t) to curve CV, keeping it sorted by size. */
+static void curve_add(dc_calib_curve *cv, double ls, double lt)
 {
 	if (cv->npts >= DC_CALIB_CURVE_PTS)
 		return;
 	int i = cv->npts++;
 	for (; i > 0 && cv->log_s[i - 1] > ls; i--) {
 		cv->log_s[i] = cv->log_s[i - 1];
-		cv->log_ratio[i] = cv->log_ratio[i - 1];
+		cv->log_t[i] = cv->log_t[i - 1];
 	}
 	cv->log_s[i] = ls;
-	cv->log_ratio[i] = lr;
+	cv->log_t[i] = lt;
 }
 
-/* The residual curves of class C from its fitted rows D (rows KEPT). */
-static void residuals(dc_calib_fit *f, int c, const fitpts *d,
-		      const dc_calib_row *const *kept)
+/* The measured GEMM shapes among D's rows (rows KEPT). */
+static void curves_add(dc_calib_fit *f, const fitpts *d,
+		       const dc_calib_row *const *kept)
 {
-	const dc_class_fit *cf = &f->cls[c];
 	for (size_t i = 0; i < d->n; i++) {
 		const dc_calib_row *r = kept[i];
-		dc_calib_curve *cv =
-			(dc_calib_curve *)curve_find(f, c, r->n, r->k);
+		dc_calib_curve *cv = (dc_calib_curve *)curve_find(f, r->n, r->k);
+		double mk = (double)r->m * r->k + (double)r->k * r->n +
+			    (double)r->m * r->n;
 		if (!cv && f->ncurves < DC_CALIB_CURVES) {
 			cv = &f->curve[f->ncurves++];
-			*cv = (dc_calib_curve){.cls = c, .n = r->n, .k = r->k};
+			*cv = (dc_calib_curve){.n = r->n, .k = r->k,
+					       .elem_bytes = r->bytes / mk};
 		}
 		if (cv)
-			curve_add(cv, log(d->s[i]),
-				  log(d->t[i] / law(cf, d->P, d->BW, d->F[i],
-						    d->B[i], d->s[i],
-						    d->w[i])));
+			curve_add(cv, log(d->s[i]), log(d->t[i]));
 	}
 }
 
@@ -740,7 +748,7 @@ int dc_calib_fit_rows(const dc_calib_row *rows, size_t n,
 		else
 			rc = solve(&d, &out->cls[c], dc_op_class_name(c), err);
 		if (!rc && (c == DC_OC_GEMM || c == DC_OC_GEMV))
-			residuals(out, c, &d, kept);
+			curves_add(out, &d, kept);
 		any = 1;
 	}
 	dc_free(buf);

@@ -130,17 +130,20 @@ typedef struct dc_class_fit {
 	size_t iterations;  /* of the solver */
 } dc_class_fit;
 
-/* What the law leaves of one measured GEMM or GEMV curve (n, k): the
- * ratio measured / law at each fitted size, in logs.  A BLAS picks kernels
- * by shape (a power-of-two row stride can halve a GEMV's bandwidth), which
- * no smooth law knows; where the profile measured the shape, predictions
- * follow the measurements. */
+/* One measured GEMM shape (n, k): its times at every fitted m, GEMV (m = 1)
+ * and GEMM rows together (one operator on one matrix).  A BLAS picks
+ * kernels by shape and size (OpenBLAS runs a GEMV with a 64 KiB row stride
+ * at half the bandwidth of its neighbours, and switches from its GEMV to
+ * its GEMM kernels between m = 1 and m = 4), which no smooth law knows;
+ * where the profile measured the shape, predictions interpolate the
+ * measurements. */
 #define DC_CALIB_CURVES 48
 #define DC_CALIB_CURVE_PTS 48
 typedef struct dc_calib_curve {
-	int cls, n, k;
+	int n, k;
+	double elem_bytes;  /* bytes per matrix element (4 fp32, 2 fp16) */
 	int npts;
-	double log_s[DC_CALIB_CURVE_PTS], log_ratio[DC_CALIB_CURVE_PTS];
+	double log_s[DC_CALIB_CURVE_PTS], log_t[DC_CALIB_CURVE_PTS];
 } dc_calib_curve;
 
 typedef struct dc_calib_fit {
@@ -176,14 +179,18 @@ double dc_class_time(const dc_class_fit *c, double P, double BW, double F,
 double dc_calib_predict(const dc_calib_fit *f, dc_op_class c, double flops,
 			double bytes, double s, double w);
 
-/* The factor measured / law for a GEMM or GEMV of class C with output
- * width N and input width K at size S: interpolated linearly in log size
- * (held beyond the ends) along the profile's curve of that shape; 1 when
- * the profile has no such curve.  Cannot fail. */
-double dc_calib_correction(const dc_calib_fit *f, int c, int n, int k,
-			   double s);
+/* The factor by which the profile's measurements of the GEMM shape N x K
+ * (output x input width) differ from LAW (a class fit of F, the law a
+ * prediction uses) at S tokens: between measured sizes the measured time,
+ * interpolated linearly in log time and log size, over LAW's time at the
+ * profile's peaks; beyond them the factor at the nearest end.  A
+ * prediction at other peaks (another accelerator) is LAW there times this
+ * factor; at the profile's own peaks it is the interpolated measurement.
+ * 1 when the profile did not measure the shape.  Cannot fail. */
+double dc_calib_correction(const dc_calib_fit *f, const dc_class_fit *law,
+			   int n, int k, double s);
 
-/* Predicted time of row R: the law times dc_calib_correction. */
+/* Predicted time of row R: its class's law times dc_calib_correction. */
 double dc_calib_predict_row(const dc_calib_fit *f, const dc_calib_row *r);
 
 #endif

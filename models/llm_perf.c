@@ -932,8 +932,8 @@ static double correction(const dc_llm_perf *p, int cls, double dout,
 {
 	if (p->o.profile != DC_LLM_PROFILE_CALIBRATED)
 		return 1;
-	int used = (int)(p->law[cls] - p->fit.cls);
-	return dc_calib_correction(&p->fit, used, (int)dout, (int)din, T);
+	return dc_calib_correction(&p->fit, p->law[cls], (int)dout, (int)din,
+				   T);
 }
 
 static void linear_ops(const dc_llm_perf *p, acc *s, double T, double clock,

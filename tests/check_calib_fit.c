@@ -170,8 +170,8 @@ START_TEST(residual_follows_measured_shape)
 	near("between sizes", dc_calib_predict_row(&f, &r),
 	     2 * true_time(&T_GEMM, P_REF, BW_REF, r.flops, r.bytes, 48), 0.03);
 	/* a shape the profile never measured: the law alone */
-	ck_assert_double_eq(dc_calib_correction(&f, DC_OC_GEMM, 1000, 1000, 8),
-			    1.0);
+	ck_assert_double_eq(dc_calib_correction(&f, &f.cls[DC_OC_GEMM], 1000,
+					       1000, 8), 1.0);
 }
 END_TEST
 
