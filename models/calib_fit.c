@@ -325,6 +325,34 @@ double dc_class_time(const dc_class_fit *c, double P, double BW, double F,
 	return c->t0 + hi * pow(1 + pow(lo / hi, c->overlap), 1 / c->overlap);
 }
 
+double dc_calib_gemm_time(const dc_calib_fit *f, double P, double BW, int n,
+			  int k, double elem_bytes, double m, double clock,
+			  double *tc, double *tm)
+{
+	const dc_class_fit *gv = &f->cls[DC_OC_GEMV], *gm = &f->cls[DC_OC_GEMM];
+	double N = n, K = k, w = N * K;
+#define GEMM_T(law, mm, c_, m_)                                            \
+	dc_class_time(law, P, BW, 2 * (mm) * N * K,                        \
+		      elem_bytes * ((mm) * K + K * N + (mm) * N), mm, w, clock, \
+		      c_, m_)
+	if (tc)
+		*tc = 0;
+	if (tm)
+		*tm = 0;
+	if (!gm->rows && !gv->rows)
+		return NAN;
+	if (!gm->rows || (gv->rows && m <= 1))
+		return GEMM_T(gv, m, tc, tm);
+	double t = GEMM_T(gm, m, tc, tm);
+	if (!gv->rows || m >= gm->s_min || gm->s_min <= 1)
+		return t;
+	double t1 = GEMM_T(gv, 1.0, NULL, NULL);
+	double ts = GEMM_T(gm, gm->s_min, NULL, NULL);
+	double u = log(m) / log(gm->s_min);
+#undef GEMM_T
+	return exp((1 - u) * log(t1) + u * log(ts));
+}
+
 static double law(const dc_class_fit *c, double P, double BW, double F,
 		  double B, double s, double w)
 {
@@ -352,6 +380,10 @@ static double curve_law(const dc_calib_fit *f, const dc_class_fit *law,
 			const dc_calib_curve *cv, double s)
 {
 	double n = cv->n, k = cv->k;
+	if (law == &f->cls[DC_OC_GEMM] || law == &f->cls[DC_OC_GEMV])
+		return dc_calib_gemm_time(f, f->peak_flops, f->peak_bw, cv->n,
+					  cv->k, cv->elem_bytes, s, 1.0, NULL,
+					  NULL);
 	return dc_class_time(law, f->peak_flops, f->peak_bw, 2 * s * n * k,
 			     cv->elem_bytes * (s * k + k * n + s * n), s,
 			     n * k, 1.0, NULL, NULL);
@@ -383,11 +415,15 @@ double dc_calib_predict_row(const dc_calib_fit *f, const dc_calib_row *r)
 	int c = dc_calib_row_class(r);
 	if (c < 0)
 		return NAN;
-	double s = dc_calib_row_size(r), t = dc_calib_predict(
-		f, (dc_op_class)c, r->flops, r->bytes, s, dc_calib_row_width(r));
-	if (c == DC_OC_GEMM || c == DC_OC_GEMV)
-		t *= dc_calib_correction(f, &f->cls[c], r->n, r->k, s);
-	return t;
+	double s = dc_calib_row_size(r);
+	if (c != DC_OC_GEMM && c != DC_OC_GEMV)
+		return dc_calib_predict(f, (dc_op_class)c, r->flops, r->bytes,
+					s, dc_calib_row_width(r));
+	double mk = (double)r->m * r->k + (double)r->k * r->n +
+		    (double)r->m * r->n;
+	return dc_calib_gemm_time(f, f->peak_flops, f->peak_bw, r->n, r->k,
+				  r->bytes / mk, r->m, 1.0, NULL, NULL) *
+	       dc_calib_correction(f, &f->cls[c], r->n, r->k, s);
 }
 
 /* ---- the fit ---------------------------------------------------------------- */
@@ -592,6 +628,9 @@ static int solve(fitpts *d, dc_class_fit *c, const char *cname, dc_err *err)
 		unpack(best, d, c);
 		c->iterations = iters;
 		c->rows = d->n;
+		c->s_min = INFINITY;
+		for (size_t i = 0; i < d->n; i++)
+			c->s_min = GSL_MIN(c->s_min, d->s[i]);
 		quality(d, c);
 	} else if (!rc) {
 		rc = dc_err_msg(err, DC_EFAIL, "calibration fit of class '%s' "

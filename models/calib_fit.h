@@ -125,6 +125,7 @@ typedef struct dc_class_fit {
 	int compute_fitted; /* eta_c_max fitted (else 1) */
 	int hill_fitted;    /* s_half and gamma fitted (else eta_c const) */
 	int cache_fitted;   /* 0: c = 0 */
+	double s_min;       /* the smallest size fitted */
 	double r2;          /* coefficient of determination of log time */
 	double max_rel_err; /* largest |predicted - measured| / measured */
 	size_t iterations;  /* of the solver */
@@ -173,6 +174,18 @@ double dc_class_eta_c(const dc_class_fit *c, double s, double w);
 double dc_class_time(const dc_class_fit *c, double P, double BW, double F,
 		     double B, double s, double w, double clock, double *tc,
 		     double *tm);
+
+/* A GEMM of N x K (output x input width, ELEM_BYTES a matrix element)
+ * over M tokens by the laws of F at peaks P, BW and CLOCK: the GEMV law
+ * at M = 1, the GEMM law from the smallest token count it was fitted at,
+ * and between the two (where BLASes switch kernels and the profile has no
+ * law) the log-log interpolation of the GEMV law at 1 and the GEMM law at
+ * that count.  Either law missing: the other.  *TC, *TM (may be NULL) the
+ * GEMM law's compute and memory parts at M.  NAN when neither class was
+ * fitted. */
+double dc_calib_gemm_time(const dc_calib_fit *f, double P, double BW, int n,
+			  int k, double elem_bytes, double m, double clock,
+			  double *tc, double *tm);
 
 /* Predicted time (s) of a call of class C with FLOPS, BYTES at size S and
  * width W (0: the reference); NAN when the class was not fitted. */

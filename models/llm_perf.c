@@ -891,10 +891,9 @@ void dc_llm_perf_eta(const dc_llm_perf *p, double tokens, double *eta_c,
 	}
 }
 
-/* Accumulates operator times split by what binds them; CORR is the
- * calibration profile's measured/law factor for the next operator. */
+/* Accumulates operator times split by what binds them. */
 typedef struct acc {
-	double comp, mem, flops, bytes, corr;
+	double comp, mem, flops, bytes;
 } acc;
 
 /* One operator: F FLOPs and B bytes at efficiency for N tokens; with a
@@ -908,7 +907,6 @@ static void op_add(const dc_llm_perf *p, acc *s, int cls, double F, double B,
 		double tc, tm;
 		double t = dc_class_time(law, p->peak, p->bw, F, B, n, w, clock,
 					 &tc, &tm) - law->t0;
-		t *= s->corr;
 		*(tc > tm ? &s->comp : &s->mem) += mult * t;
 		s->flops += mult * F;
 		s->bytes += mult * B;
@@ -925,15 +923,29 @@ static void op_add(const dc_llm_perf *p, acc *s, int cls, double F, double B,
 	s->bytes += mult * B;
 }
 
-/* Calibrated: the profile's measured/law factor for a GEMM of class CLS
- * (the class whose law is used) of shape DOUT x DIN at T tokens. */
-static double correction(const dc_llm_perf *p, int cls, double dout,
-			 double din, double T)
+/* Calibrated, with the profile's own GEMV/GEMM laws: one GEMM G over T
+ * tokens by dc_calib_gemm_time (the kernel switch between m = 1 and the
+ * GEMMs bridged) times the measured-shape factor, without the per-call
+ * overhead (added per kernel).  Returns 0 when the profile lacks both
+ * laws (op_add's fallback then applies). */
+static int gemm_add(const dc_llm_perf *p, acc *s, gemm g, double T, double b,
+		    double clock, double mult)
 {
-	if (p->o.profile != DC_LLM_PROFILE_CALIBRATED)
-		return 1;
-	return dc_calib_correction(&p->fit, p->law[cls], (int)dout, (int)din,
-				   T);
+	const dc_calib_fit *f = &p->fit;
+	if (p->o.profile != DC_LLM_PROFILE_CALIBRATED ||
+	    (!f->cls[DC_OC_GEMM].rows && !f->cls[DC_OC_GEMV].rows))
+		return 0;
+	int cls = T > 1 ? DC_OC_GEMM : DC_OC_GEMV;
+	const dc_class_fit *law = p->law[cls];
+	double tc, tm;
+	double t = dc_calib_gemm_time(f, p->peak, p->bw, (int)g.dout,
+				      (int)g.din, b, T, clock, &tc, &tm) -
+		   law->t0;
+	t *= dc_calib_correction(f, law, (int)g.dout, (int)g.din, T);
+	*(tc > tm ? &s->comp : &s->mem) += mult * t;
+	s->flops += mult * gemm_flops(g, T);
+	s->bytes += mult * gemm_bytes(g, T, b);
+	return 1;
 }
 
 static void linear_ops(const dc_llm_perf *p, acc *s, double T, double clock,
@@ -945,21 +957,17 @@ static void linear_ops(const dc_llm_perf *p, acc *s, double T, double clock,
 	layer_gemms((double)a->hidden, (double)a->heads,
 		    (double)kv_heads_gpu(a, p->tp), (double)a->ffn, a->gated,
 		    p->tp, g);
-	for (int k = 0; k < 4; k++) {
-		s->corr = correction(p, T > 1 ? DC_OC_GEMM : DC_OC_GEMV,
-				     g[k].dout, g[k].din, T);
-		op_add(p, s, T > 1 ? DC_OC_GEMM : DC_OC_GEMV,
-		       gemm_flops(g[k], T),
-		       gemm_bytes(g[k], T, b), T, g[k].din * g[k].dout, clock,
-		       mult);
-	}
-	s->corr = 1;
+	for (int k = 0; k < 4; k++)
+		if (!gemm_add(p, s, g[k], T, b, clock, mult))
+			op_add(p, s, T > 1 ? DC_OC_GEMM : DC_OC_GEMV,
+			       gemm_flops(g[k], T), gemm_bytes(g[k], T, b), T,
+			       g[k].din * g[k].dout, clock, mult);
 }
 
 double dc_llm_perf_linear_time(const dc_llm_perf *p, double tokens,
 			       double clock)
 {
-	acc s = {0, 0, 0, 0, 1};
+	acc s = {0, 0, 0, 0};
 	linear_ops(p, &s, tokens, clock, 1.0);
 	return s.comp + s.mem;
 }
@@ -1076,7 +1084,7 @@ int dc_llm_perf_iter(const void *ctx, size_t n, const int32_t *q,
 		return DC_OK;
 	const dc_llm_arch *a = &p->a;
 	double T = 0, L = (double)a->layers;
-	acc s = {0, 0, 0, 0, 1};
+	acc s = {0, 0, 0, 0};
 	for (size_t i = 0; i < n; i++) {
 		T += q[i];
 		attention_op(p, &s, q[i], c[i], clock);
@@ -1088,8 +1096,13 @@ int dc_llm_perf_iter(const void *ctx, size_t n, const int32_t *q,
 	 * embedding rows read */
 	double H = (double)a->hidden, Vt = (double)a->vocab / p->tp;
 	double b = (double)p->o.weight_bytes, ns = (double)n;
-	op_add(p, &s, n > 1 ? DC_OC_GEMM : DC_OC_GEMV, 2.0 * ns * H * Vt,
-	       b * (H * Vt + ns * (H + Vt) + T * H), ns, H * Vt, clock, 1.0);
+	if (gemm_add(p, &s, (gemm){H, Vt}, ns, b, clock, 1.0))
+		op_add(p, &s, DC_OC_STREAM, 0, b * T * H, T, 0, clock, 1.0);
+	else
+		op_add(p, &s, n > 1 ? DC_OC_GEMM : DC_OC_GEMV,
+		       2.0 * ns * H * Vt,
+		       b * (H * Vt + ns * (H + Vt) + T * H), ns, H * Vt, clock,
+		       1.0);
 	o->compute_s = s.comp;
 	o->memory_s = s.mem;
 	o->comm_s = comm_time(p, T);
