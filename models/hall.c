@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_math.h>
@@ -40,6 +41,8 @@ typedef struct hall_cfg {
 	int cooling;           /* dc_cooling_kind */
 	double supply;         /* K: inlet air or facility water supply */
 	double r_th;           /* K/W override, 0 = the kind's default */
+	char *chip_profile;    /* GPU calibration profile (its thermal RC) */
+	double rc_r_th, rc_tau; /* K/W, s from it; 0: none */
 	const dc_gpu_spec *spec;
 	char *envelope;        /* ASHRAE class the supply must respect */
 	int cls;               /* dc_flex_class */
@@ -112,6 +115,10 @@ static const dc_param hall_params[] = {
 	 .unit = "K/W", .def = "0 K/W", .flags = DC_PF_MIN | DC_PF_MAX,
 	 .min = 0, .max = 10, .off = F(r_th),
 	 .help = "junction to coolant; 0: the cooling kind's default (physics.md §2.1)"},
+	{.key = "chip_profile", .type = DC_PT_STR, .off = F(chip_profile),
+	 .help = "GPU profile under data/calibration/ (dcsim calibrate --gpu; "
+		 "without .csv) whose measured thermal RC (R_th junction to "
+		 "coolant, tau) replaces the cooling kind's defaults"},
 };
 static const dc_pset hall_pset = {"halls", hall_params,
 				  DC_ARRAY_LEN(hall_params),
@@ -229,11 +236,52 @@ static int check_envelope(const hall_cfg *c, const dc_scenario *sc,
 	return DC_OK;
 }
 
+/* A number from the '# KEY: value' line of profile T, > 0. */
+static int meta_pos(const dc_table *t, const char *key, double *v,
+		    const dc_scenario *sc, const char *path, dc_err *err)
+{
+	const char *s = dc_table_meta(t, key, NULL);
+	char *end = NULL;
+	*v = s ? strtod(s, &end) : NAN;
+	if (s && end != s && !*end && *v > 0 && isfinite(*v))
+		return DC_OK;
+	return dc_err_key(err, DC_EINVAL, sc->file, path, "%s: needs a "
+			  "positive '# %s:' line (a thermal-RC fit by dcsim "
+			  "calibrate --gpu), got %s", dc_table_name(t), key,
+			  s ? s : "none");
+}
+
+/* chip_profile: the measured R_th and tau of a GPU profile. */
+static int resolve_chip_profile(hall_cfg *c, const dc_scenario *sc,
+				const char *path, dc_err *err)
+{
+	char key[160], name[300];
+	c->rc_r_th = c->rc_tau = 0;
+	if (!c->chip_profile || !*c->chip_profile)
+		return DC_OK;
+	snprintf(key, sizeof key, "%s.chip_profile", path);
+	if (!c->spec)
+		return dc_err_key(err, DC_EINVAL, sc->file, key, "a chip "
+				  "profile needs accelerators (gpu, "
+				  "gpus_per_rack)");
+	snprintf(name, sizeof name, "calibration/%s", c->chip_profile);
+	const dc_table *t = dc_scenario_catalog(sc, name, err);
+	if (!t)
+		return dc_err_key(err, DC_EINVAL, sc->file, key, "cannot read "
+				  "profile '%s'", c->chip_profile);
+	int rc = meta_pos(t, "gpu_rc_r_th_k_per_w", &c->rc_r_th, sc, key, err);
+	if (!rc)
+		rc = meta_pos(t, "gpu_rc_tau_s", &c->rc_tau, sc, key, err);
+	return rc;
+}
+
 static int hall_resolve(void *cfgp, dc_src *src, const dc_scenario *sc,
 			const char *path, dc_err *err)
 {
 	hall_cfg *c = cfgp;
 	int rc = resolve_gpu(c, sc, path, err);
+	if (!rc)
+		rc = resolve_chip_profile(c, sc, path, err);
 	if (!rc && c->spec)
 		rc = check_envelope(c, sc, path, err);
 	if (rc || c->profile != PROFILE_SERIES)
@@ -266,6 +314,13 @@ static int setup_gpus(dc_hall *h, dc_err *err)
 	h->cool.r_th = c->r_th;
 	if (!rc)
 		rc = dc_cooling_resolve(&h->cool, c->spec->tdp, &h->chip, err);
+	if (!rc && c->rc_r_th > 0) {
+		/* the measured R_th is junction to the coolant as it enters
+		 * (the fit's T_ref): the model's coolant rise along the
+		 * plate is part of it */
+		h->chip.r_th = GSL_MAX(c->rc_r_th - h->chip.k_rise, 1e-6);
+		h->chip.tau = c->rc_tau;
+	}
 	if (!rc)
 		rc = dc_gpu_thermal_setup(&g, c->spec, &h->chip, 0, err);
 	int64_t n = c->racks * c->gpus;

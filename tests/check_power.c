@@ -4,7 +4,9 @@
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/scen.h"
 #include "util/run.h"
@@ -206,6 +208,94 @@ START_TEST(throttling_holds_the_junction)
 }
 END_TEST
 
+/* A data folder that is data/ plus calibration/<NAME>.csv, a GPU profile
+ * whose only content that matters is its thermal-RC fit (R_th K/W, tau
+ * s); made in a temporary folder of links and pointed at by DCSIM_DATA. */
+static char gpuprof_dir[256];
+
+static void data_with_gpu_profile(const char *name, double r_th, double tau)
+{
+	char *dir = gpuprof_dir;
+	char cwd[4096], cmd[8192];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	if (!dir[0]) {
+		snprintf(dir, sizeof gpuprof_dir, "/tmp/dcsim_gpuprof_%d",
+			 (int)getpid());
+		snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/calibration "
+			 "&& for f in %s/data/*; do [ \"$(basename $f)\" = "
+			 "calibration ] || ln -s $f %s/; done", dir, dir, cwd,
+			 dir);
+		ck_assert_int_eq(system(cmd), 0);
+		setenv("DCSIM_DATA", dir, 1);
+	}
+	snprintf(cmd, sizeof cmd, "%s/calibration/%s.csv", dir, name);
+	FILE *f = fopen(cmd, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# device: test gpu\n# peak_flops: 1e15\n# peak_bw: 3e12\n"
+		"# gpu_rc_r_th_k_per_w: %.17g\n# gpu_rc_tau_s: %.17g\n"
+		"op,m,n,k,time_s,flops,bytes\ntriad,1,1024,0,1e-6,2048,"
+		"12288\n", r_th, tau);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A hall of 10 racks x 8 H100 at 60 %, cold plate, taking PROFILE. */
+static void hall_with(char *buf, size_t cap, const char *name,
+		      const char *profile)
+{
+	snprintf(buf, cap,
+		 "  - name: %s\n    racks: 10\n    rack_power: 10.2 kW\n"
+		 "    gpu: h100\n    gpus_per_rack: 8\n    utilization: 60 %%\n"
+		 "    cooling: cold_plate\n    supply_temperature: 30 C\n"
+		 "    chip_profile: %s\n", name, profile);
+}
+
+/* A hall whose chips take a GPU profile's measured thermal RC: at the same
+ * load the junctions of two halls differ by (R_2 - R_1) P - the coolant
+ * supply and its rise cancel - with P each chip's power from the run. */
+START_TEST(chip_profile_sets_the_thermal_rc)
+{
+	static dc_rows g;
+	data_with_gpu_profile("gpu_a", 0.040, 20);
+	data_with_gpu_profile("gpu_b", 0.070, 20);
+	char text[2048], ha[512], hb[512];
+	hall_with(ha, sizeof ha, "a", "gpu_a");
+	hall_with(hb, sizeof hb, "b", "gpu_b");
+	snprintf(text, sizeof text,
+		 "name: rc\nhorizon: 6 h\nsample_interval: 1 h\n"
+		 "site:\n  climate: constant\n  dry_bulb: 20 C\n"
+		 "  wet_bulb: 12 C\nfacility:\n  it_capacity: 1 MW\n"
+		 "  physics_step: 1 min\nhalls:\n%s%s", ha, hb);
+	dc_test_run(dc_test_write(text), NULL, 0, &g);
+	double pa = dc_test_row(&g, "hall.gpu_power", "a")->mean * 1e3 / 80;
+	double pb = dc_test_row(&g, "hall.gpu_power", "b")->mean * 1e3 / 80;
+	ck_assert_msg(fabs(pa - pb) < 1e-9 * pa && pa > 100, "P %g / %g W", pa,
+		      pb);
+	/* the steady junctions (the maxima: the first minute warms up from
+	 * the coolant with tau 20 s) */
+	double ta = dc_test_row(&g, "hall.junction_temperature", "a")->max;
+	double tb = dc_test_row(&g, "hall.junction_temperature", "b")->max;
+	ck_assert_msg(fabs((tb - ta) - 0.030 * pa) < 1e-6,
+		      "dTj %.6f K, want 0.030 x %.3f W = %.6f K", tb - ta, pa,
+		      0.030 * pa);
+	/* a profile without a thermal fit is refused, naming the line */
+	char bad[1024];
+	snprintf(bad, sizeof bad, "%s/calibration/gpu_c.csv", gpuprof_dir);
+	FILE *f = fopen(bad, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# device: x\nop,m\ntriad,1\n", f);
+	fclose(f);
+	hall_with(hb, sizeof hb, "c", "gpu_c");
+	snprintf(text, sizeof text,
+		 "name: rc\nhorizon: 1 h\nfacility:\n  it_capacity: 1 MW\n"
+		 "halls:\n%s", hb);
+	dc_test_rejects(text, "needs a positive '# gpu_rc_r_th_k_per_w:' line");
+	/* leave no folder and no DCSIM_DATA behind (CK_FORK=no runs on) */
+	snprintf(bad, sizeof bad, "rm -rf %s", gpuprof_dir);
+	ck_assert_int_eq(system(bad), 0);
+	unsetenv("DCSIM_DATA");
+	gpuprof_dir[0] = 0;
+}
+END_TEST
 
 /* A shed at an instant that is no physics step (3 h 17 min) and a restore
  * 2 h later: the shed hall's energy is exact to rounding. */
@@ -336,6 +426,8 @@ static Suite *suite(void)
 		{"flex_sheds_by_class_within_the_deadline",
 		 flex_sheds_by_class_within_the_deadline},
 		{"throttling_holds_the_junction", throttling_holds_the_junction},
+		{"chip_profile_sets_the_thermal_rc",
+		 chip_profile_sets_the_thermal_rc},
 		{"energy_exact_across_a_shed", energy_exact_across_a_shed},
 		{"stochastic_outages", stochastic_outages},
 		{"polca_caps_low_priority_first", polca_caps_low_priority_first},
