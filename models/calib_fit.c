@@ -26,14 +26,15 @@ static const struct {
 	{"softmax", DC_OC_SOFTMAX},   {"rmsnorm", DC_OC_NORM},
 	{"layernorm", DC_OC_NORM},    {"silu", DC_OC_ACT},
 	{"gelu", DC_OC_ACT},          {"triad", DC_OC_STREAM},
-	{"prefill", DC_OC_ITER},      {"decode", DC_OC_ITER},
+	{"prefill", DC_OC_ITER},      {"decode", DC_OC_ITER_DECODE},
 };
 
 const char *dc_op_class_name(dc_op_class c)
 {
 	static const char *const names[DC_OC_COUNT] = {
 		"gemm", "gemv", "attn_decode", "attn_prefill", "softmax",
-		"norm", "activation", "stream", "iteration"};
+		"norm", "activation", "stream", "prefill_iter",
+		"decode_iter"};
 	return c >= 0 && c < DC_OC_COUNT ? names[c] : "?";
 }
 

@@ -51,13 +51,15 @@ typedef enum dc_op_class {
 	DC_OC_NORM,        /* rmsnorm, layernorm: size = elements */
 	DC_OC_ACT,         /* silu, gelu: size = elements */
 	DC_OC_STREAM,      /* triad, element-wise streams: size = elements */
-	DC_OC_ITER,        /* prefill, decode: whole iterations (imported
-			      Splitwise tables): size = m (tokens or batch) */
+	DC_OC_ITER,        /* prefill: whole prefill iterations (imported
+			      Splitwise tables): size = m (prompt tokens) */
+	DC_OC_ITER_DECODE, /* decode: whole decode iterations: size = m
+			      (batch) */
 	DC_OC_COUNT
 } dc_op_class;
 
 /* "gemm", "gemv", "attn_decode", "attn_prefill", "softmax", "norm",
- * "activation", "stream", "iteration". */
+ * "activation", "stream", "prefill_iter", "decode_iter". */
 const char *dc_op_class_name(dc_op_class c);
 
 /* The class of operator name OP (GEMM operators as DC_OC_GEMM), or -1

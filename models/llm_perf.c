@@ -778,6 +778,7 @@ static int perf_calibrated(dc_llm_perf *p, dc_err *err)
 			       DC_OC_ITER},
 		[DC_OC_STREAM] = {DC_OC_GEMV, DC_OC_GEMM, DC_OC_ITER, -1},
 		[DC_OC_ITER] = {DC_OC_GEMM, DC_OC_GEMV, -1, -1},
+		[DC_OC_ITER_DECODE] = {DC_OC_ITER, DC_OC_GEMV, DC_OC_GEMM, -1},
 	};
 	p->fit = *p->o.calib;
 	for (int c = 0; c < DC_OC_COUNT; c++) {
@@ -1073,6 +1074,44 @@ static void count_tokens(size_t n, const int32_t *q, const int32_t *c,
 	}
 }
 
+/* A profile of whole iterations only (an imported Splitwise table): the
+ * iteration is timed as one call of that law with the FLOPs and HBM bytes
+ * per GPU its rows were given (calib_import.h), at size = the prompt
+ * tokens of an iteration with a prefill, else the batch, as Splitwise's
+ * table is read.  Its times include TP communication and CPU overheads,
+ * so none is added. */
+static int whole_iteration(const dc_llm_perf *p)
+{
+	return p->o.profile == DC_LLM_PROFILE_CALIBRATED &&
+	       !p->fit.cls[DC_OC_GEMM].rows && !p->fit.cls[DC_OC_GEMV].rows &&
+	       (p->fit.cls[DC_OC_ITER].rows ||
+		p->fit.cls[DC_OC_ITER_DECODE].rows);
+}
+
+static void iter_whole(const dc_llm_perf *p, size_t n, const int32_t *q,
+		       const int32_t *c, double clock, dc_iter_out *o)
+{
+	const dc_llm_arch *a = &p->a;
+	double T = 0;
+	int prefill = 0;
+	for (size_t i = 0; i < n; i++) {
+		T += q[i];
+		prefill |= q[i] > 1 || c[i] == 0;
+	}
+	double F = dc_llm_flops(a, n, q, c, NULL) / p->tp;
+	double B = dc_llm_hbm_bytes(a, p->tp, (int)p->o.weight_bytes,
+				    (int)p->o.kv_bytes, n, q, c);
+	double tc, tm;
+	double t = dc_class_time(p->law[prefill ? DC_OC_ITER
+						: DC_OC_ITER_DECODE],
+				 p->peak, p->bw, F, B, prefill ? T : (double)n,
+				 0, clock, &tc, &tm);
+	*(tc > tm ? &o->compute_s : &o->memory_s) = t;
+	o->time_s = t;
+	o->flops = F * p->tp;
+	o->bytes = B * p->tp;
+}
+
 int dc_llm_perf_iter(const void *ctx, size_t n, const int32_t *q,
 		     const int32_t *c, double clock, dc_iter_out *o)
 {
@@ -1082,6 +1121,13 @@ int dc_llm_perf_iter(const void *ctx, size_t n, const int32_t *q,
 	memset(o, 0, sizeof *o);
 	if (!n)
 		return DC_OK;
+	if (whole_iteration(p)) {
+		iter_whole(p, n, q, c, clock, o);
+		count_tokens(n, q, c, o);
+		iter_power(p->idle_w, p->prefill_w, p->decode_w,
+			   pow(clock, p->o.power_clock_exp), p->tp, o);
+		return DC_OK;
+	}
 	const dc_llm_arch *a = &p->a;
 	double T = 0, L = (double)a->layers;
 	acc s = {0, 0, 0, 0};

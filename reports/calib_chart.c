@@ -253,7 +253,7 @@ static void gp_yrange(FILE *f, const dc__roof *r, const roof_pt *p,
 }
 
 /* One point style per class (gnuplot pt numbers: filled shapes). */
-static const int class_pt[DC_OC_COUNT] = {7, 6, 5, 9, 11, 13, 12, 15, 4};
+static const int class_pt[DC_OC_COUNT] = {7, 6, 5, 9, 11, 13, 12, 15, 4, 8};
 
 /* The plot command: the roof, then per class present its points and
  * (when fitted) its curves; SEEN[c] says which classes have points. */

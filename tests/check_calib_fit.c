@@ -431,6 +431,56 @@ START_TEST(imported_vidur_reproduces_v3)
 }
 END_TEST
 
+/* A profile of whole iterations (Splitwise's H100 TP8 table imported):
+ * the model times each iteration by the prefill or decode law alone, with
+ * no per-operator split and no overheads added (the table's times hold
+ * them).  llm.md V7 (56.7 / 136.6 / 848 ms prompts of 512 / 2048 / 8192;
+ * 29.7 / 34.2 / 50.0 ms decode at batch 1 / 16 / 64) within 35 %: a law
+ * of FLOPs and bytes does not capture the table's per-sequence decode
+ * cost or its U-shaped prefill efficiency (the table back end, profile
+ * splitwise, interpolates it exactly). */
+START_TEST(imported_splitwise_whole_iterations)
+{
+	dc_calib_fit f =
+		fit_file("data/calibration/splitwise_llama2_70b_h100_sxm_tp8.csv");
+	ck_assert(f.cls[DC_OC_ITER].rows && f.cls[DC_OC_ITER_DECODE].rows);
+	dc_table *m = NULL, *g = NULL;
+	ck_assert_int_eq(dc_table_load("data/llm_models.csv", &m, NULL), 0);
+	ck_assert_int_eq(dc_table_load("data/accelerators.csv", &g, NULL), 0);
+	dc_llm_arch a;
+	dc_accel h;
+	ck_assert_int_eq(dc_llm_arch_load(m, "llama2_70b", &a, NULL), 0);
+	ck_assert_int_eq(dc_accel_load(g, "h100_sxm", &h, NULL), 0);
+	dc_llm_perf_opts o;
+	dc_llm_perf_opts_default(&o);
+	o.profile = DC_LLM_PROFILE_CALIBRATED;
+	o.calib = &f;
+	o.link_bw = 450e9 * 8;
+	dc_llm_perf *p = NULL;
+	ck_assert_int_eq(dc_llm_perf_new(&a, &h, 8, &o, &p, NULL), DC_OK);
+	static const int32_t prompt[] = {512, 2048, 8192}, batch[] = {1, 16, 64};
+	static const double prompt_ms[] = {56.7, 136.6, 848};
+	static const double token_ms[] = {29.7, 34.2, 50.0};
+	for (int i = 0; i < 3; i++) {
+		int32_t q[64], c[64];
+		dc_iter_out out;
+		int32_t zero = 0;
+		ck_assert_int_eq(dc_llm_perf_iter(p, 1, &prompt[i], &zero, 1.0,
+						  &out), DC_OK);
+		ck_assert_double_eq(out.cpu_s + out.comm_s, 0);
+		near("prompt time", out.time_s * 1e3, prompt_ms[i], 0.35);
+		for (int k = 0; k < batch[i]; k++)
+			q[k] = 1, c[k] = 576;
+		ck_assert_int_eq(dc_llm_perf_iter(p, (size_t)batch[i], q, c,
+						  1.0, &out), DC_OK);
+		near("token time", out.time_s * 1e3, token_ms[i], 0.35);
+	}
+	dc_llm_perf_free(p);
+	dc_table_free(m);
+	dc_table_free(g);
+}
+END_TEST
+
 /* The committed host profile reads back, fits every class it has, and
  * reproduces its own rows (fit quality, not a held-out check: that is
  * `dcsim calibrate --check`). */
@@ -471,6 +521,7 @@ static Suite *suite(void)
 	tcase_add_test(t, perf_follows_profile);
 	tcase_add_test(t, host_profile_fits);
 	tcase_add_test(t, imported_vidur_reproduces_v3);
+	tcase_add_test(t, imported_splitwise_whole_iterations);
 	suite_add_tcase(s, t);
 	return s;
 }
