@@ -321,39 +321,11 @@ static int roof_gp(const char *dir, const dc__roof *r, const roof_pt *p,
 	return rc;
 }
 
-static const char *gnuplot_prog(void)
-{
-	const char *p = getenv("GNUPLOT");
-	return p && p[0] ? p : "gnuplot";
-}
-
-/* Whether PROG names an executable: a path, or a file in $PATH (as
- * posix_spawnp searches it). */
-static int program_exists(const char *prog)
-{
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	const char *path = getenv("PATH");
-	char buf[4096];
-	size_t pl = strlen(prog);
-	for (path = path ? path : "/usr/bin:/bin"; *path;) {
-		size_t dl = strcspn(path, ":");
-		if (dl + pl + 2 <= sizeof buf) {
-			snprintf(buf, sizeof buf, "%.*s/%s", (int)(dl ? dl : 1),
-				 dl ? path : ".", prog);
-			if (access(buf, X_OK) == 0)
-				return 1;
-		}
-		path += dl + (path[dl] == ':');
-	}
-	return 0;
-}
-
 static void gp_missing(const char *shown, const char *why, dc_err *err)
 {
 	dc_err_warn(err, "cannot run %s (%s): %s/roofline.gp and "
 		    "roofline.csv written, no roofline.png; set GNUPLOT or "
-		    "install gnuplot", gnuplot_prog(), why, shown);
+		    "install gnuplot", dc__gnuplot_prog(), why, shown);
 }
 
 /* Start gnuplot on DIR/roofline.{gp,csv} writing roofline.png, its output
@@ -421,7 +393,7 @@ static void gp_wait(pid_t pid, const char *log, const char *shown,
  * missing or failing gnuplot is a warning.  DC_OK or DC_ENOMEM. */
 static int roof_png(const char *dir, const char *shown, dc_err *err)
 {
-	if (!program_exists(gnuplot_prog())) {
+	if (!dc__program_exists(dc__gnuplot_prog())) {
 		gp_missing(shown, "not found", err);
 		return DC_OK;
 	}

@@ -65,7 +65,7 @@ typedef struct charts_sink {
 	size_t nslots;
 	size_t last;                    /* index+1 of the last series used */
 	int closed;
-	int gnuplot_checked;            /* program_exists was asked */
+	int gnuplot_checked;            /* dc__program_exists was asked */
 	int no_gnuplot;                 /* gnuplot could not be started */
 	job jobs[MAX_JOBS];
 	int njobs;
@@ -631,40 +631,6 @@ static void ch_warn(charts_sink *s, const char *fmt, ...)
 	dc_err_warn(s->warn, "%s", buf);
 }
 
-static const char *gnuplot_prog(void)
-{
-	const char *p = getenv("GNUPLOT");
-	return p && p[0] ? p : "gnuplot";
-}
-
-/* Whether PROG names an executable: a path, or a file in $PATH (as
- * posix_spawnp would search it).  Checked before spawning so that a
- * missing gnuplot is reported the same way wherever exec failures cannot
- * be told apart from an exit status. */
-static int program_exists(const char *prog)
-{
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/bin:/bin";
-	char buf[4096];
-	size_t pl = strlen(prog);
-	while (*path) {
-		size_t dl = strcspn(path, ":");
-		if (dl + pl + 2 <= sizeof buf) {
-			memcpy(buf, dl ? path : ".", dl ? dl : 1);
-			size_t n = dl ? dl : 1;
-			buf[n] = '/';
-			memcpy(buf + n + 1, prog, pl + 1);
-			if (access(buf, X_OK) == 0)
-				return 1;
-		}
-		path += dl + (path[dl] == ':');
-	}
-	return 0;
-}
-
 /* Warn once that gnuplot cannot be run (WHY), and stop trying. */
 static void ch_missing(charts_sink *s, const char *why)
 {
@@ -673,7 +639,7 @@ static void ch_missing(charts_sink *s, const char *why)
 	s->no_gnuplot = 1;
 	ch_warn(s, "cannot run %s (%s): charts in %s left as .gp and .csv "
 		   "files; set GNUPLOT or install gnuplot",
-		gnuplot_prog(), why, s->dir);
+		dc__gnuplot_prog(), why, s->dir);
 }
 
 /* Wait for the oldest running gnuplot and report how it ended. */
@@ -768,7 +734,7 @@ static int chart_one(charts_sink *s, size_t k)
 		return rc;
 	if (!s->gnuplot_checked) {
 		s->gnuplot_checked = 1;
-		if (!program_exists(gnuplot_prog()))
+		if (!dc__program_exists(dc__gnuplot_prog()))
 			ch_missing(s, "not found");
 	}
 	if (s->no_gnuplot)

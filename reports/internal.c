@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -156,4 +157,38 @@ int dc__dir_ensure(const char *dir)
 		return DC_ECREATE;
 	}
 	return DC_OK;
+}
+
+const char *dc__gnuplot_prog(void)
+{
+	const char *p = getenv("GNUPLOT");
+	return p && p[0] ? p : "gnuplot";
+}
+
+/* Whether PROG names an executable: a path, or a file in $PATH (as
+ * posix_spawnp would search it).  Checked before spawning so that a
+ * missing gnuplot is reported the same way wherever exec failures cannot
+ * be told apart from an exit status. */
+int dc__program_exists(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/bin:/bin";
+	char buf[4096];
+	size_t pl = strlen(prog);
+	while (*path) {
+		size_t dl = strcspn(path, ":");
+		if (dl + pl + 2 <= sizeof buf) {
+			memcpy(buf, dl ? path : ".", dl ? dl : 1);
+			size_t n = dl ? dl : 1;
+			buf[n] = '/';
+			memcpy(buf + n + 1, prog, pl + 1);
+			if (access(buf, X_OK) == 0)
+				return 1;
+		}
+		path += dl + (path[dl] == ':');
+	}
+	return 0;
 }

@@ -63,4 +63,13 @@ int dc__file_create(const char *path, FILE **out);
  * DC_OK or DC_ECREATE (errno tells why). */
 int dc__dir_ensure(const char *dir);
 
+/* The gnuplot to run: $GNUPLOT, else "gnuplot".  Cannot fail. */
+const char *dc__gnuplot_prog(void);
+
+/* Whether PROG names an executable: a path, or a file in $PATH (as
+ * posix_spawnp searches it).  Checked before spawning so that a missing
+ * program is reported the same way wherever exec failures cannot be told
+ * apart from an exit status.  Cannot fail. */
+int dc__program_exists(const char *prog);
+
 #endif
