@@ -43,6 +43,7 @@ typedef struct hall_cfg {
 	double r_th;           /* K/W override, 0 = the kind's default */
 	char *chip_profile;    /* GPU calibration profile (its thermal RC) */
 	double rc_r_th, rc_tau; /* K/W, s from it; 0: none */
+	double pw_idle, pw_max, pw_alpha; /* its power law, W; 0: none */
 	const dc_gpu_spec *spec;
 	char *envelope;        /* ASHRAE class the supply must respect */
 	int cls;               /* dc_flex_class */
@@ -118,7 +119,8 @@ static const dc_param hall_params[] = {
 	{.key = "chip_profile", .type = DC_PT_STR, .off = F(chip_profile),
 	 .help = "GPU profile under data/calibration/ (dcsim calibrate --gpu; "
 		 "without .csv) whose measured thermal RC (R_th junction to "
-		 "coolant, tau) replaces the cooling kind's defaults"},
+		 "coolant, tau) replaces the cooling kind's defaults, and "
+		 "whose power law P(u), when fitted, the catalog's"},
 };
 static const dc_pset hall_pset = {"halls", hall_params,
 				  DC_ARRAY_LEN(hall_params),
@@ -272,6 +274,18 @@ static int resolve_chip_profile(hall_cfg *c, const dc_scenario *sc,
 	int rc = meta_pos(t, "gpu_rc_r_th_k_per_w", &c->rc_r_th, sc, key, err);
 	if (!rc)
 		rc = meta_pos(t, "gpu_rc_tau_s", &c->rc_tau, sc, key, err);
+	c->pw_idle = c->pw_max = c->pw_alpha = 0;
+	if (rc || !dc_table_meta(t, "gpu_power_p_max_w", NULL))
+		return rc; /* the power law is optional */
+	rc = meta_pos(t, "gpu_power_p_idle_w", &c->pw_idle, sc, key, err);
+	if (!rc)
+		rc = meta_pos(t, "gpu_power_p_max_w", &c->pw_max, sc, key, err);
+	if (!rc)
+		rc = meta_pos(t, "gpu_power_alpha", &c->pw_alpha, sc, key, err);
+	if (!rc && !(c->pw_max > c->pw_idle))
+		rc = dc_err_key(err, DC_EINVAL, sc->file, key, "%s: P_max %g W "
+				"must exceed P_idle %g W", dc_table_name(t),
+				c->pw_max, c->pw_idle);
 	return rc;
 }
 
@@ -323,6 +337,8 @@ static int setup_gpus(dc_hall *h, dc_err *err)
 	}
 	if (!rc)
 		rc = dc_gpu_thermal_setup(&g, c->spec, &h->chip, 0, err);
+	if (!rc && c->pw_max > 0)
+		g.p_idle = c->pw_idle; /* the DVFS law's floor, measured */
 	int64_t n = c->racks * c->gpus;
 	if (!rc)
 		rc = dc_gpu_group_init(&h->grp, &g, n, h->chip.t_base);
@@ -399,14 +415,26 @@ static double rest_power(const dc_hall *h, double u)
 			       h->cfg.exponent);
 }
 
+/* One accelerator's draw at utilization U: the chip profile's measured
+ * law P_idle + (P_max - P_idle) u^alpha when it has one, else the server
+ * curve between the catalog's idle power and TDP. */
+static double gpu_power_u(const dc_hall *h, double u)
+{
+	const hall_cfg *c = &h->cfg;
+	if (c->pw_max > 0) {
+		u = u < 0 ? 0 : u > 1 ? 1 : u;
+		return c->pw_idle + (c->pw_max - c->pw_idle) *
+					    pow(u, c->pw_alpha);
+	}
+	return dc_server_power(c->spec->p_idle, c->spec->tdp, u, c->exponent);
+}
+
 double dc_hall_demand(const dc_hall *h, dc_time t)
 {
 	double u = utilization(h, t);
 	double p = rest_power(h, u);
 	if (h->has_gpu)
-		p += (double)h->cfg.gpus *
-		     dc_server_power(h->cfg.spec->p_idle, h->cfg.spec->tdp, u,
-				     h->cfg.exponent);
+		p += (double)h->cfg.gpus * gpu_power_u(h, u);
 	return (double)h->cfg.racks * p;
 }
 
@@ -430,8 +458,7 @@ static double gpu_demand(const dc_hall *h, double u, dc_time t, dc_time span)
 		p = dc_gpu_full_at(&h->grp.g, h->load(h->load_ctx, t, t + span) / n,
 				   h->phi * h->cap_phi);
 	} else {
-		p = dc_server_power(h->cfg.spec->p_idle, h->cfg.spec->tdp, u,
-				    h->cfg.exponent);
+		p = gpu_power_u(h, u);
 	}
 	return h->cap_phi < 1 ? dc_gpu_power_at(&h->grp.g, p, h->cap_phi) : p;
 }
@@ -526,7 +553,7 @@ void dc_hall_flex_group(const dc_hall *h, dc_time t, dc_flex_group *g)
 	double on = (1 - h->shed) * (double)h->cfg.racks;
 	double idle = rest_power(h, 0);
 	if (h->has_gpu)
-		idle += (double)h->cfg.gpus * h->cfg.spec->p_idle;
+		idle += (double)h->cfg.gpus * gpu_power_u(h, 0);
 	*g = (dc_flex_group){
 		.power = dc_hall_power(h, t),
 		.cls = h->cfg.cls,

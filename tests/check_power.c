@@ -208,12 +208,28 @@ START_TEST(throttling_holds_the_junction)
 }
 END_TEST
 
+static void near_rel(const char *what, double got, double want, double rel)
+{
+	ck_assert_msg(fabs(got - want) <= rel * fabs(want),
+		      "%s: got %.12g, expected %.12g", what, got, want);
+}
+
 /* A data folder that is data/ plus calibration/<NAME>.csv, a GPU profile
  * whose only content that matters is its thermal-RC fit (R_th K/W, tau
  * s); made in a temporary folder of links and pointed at by DCSIM_DATA. */
 static char gpuprof_dir[256];
 
+static void data_with_gpu_profile_pw(const char *name, double r_th,
+				     double tau, const char *power_lines);
+
 static void data_with_gpu_profile(const char *name, double r_th, double tau)
+{
+	data_with_gpu_profile_pw(name, r_th, tau, "");
+}
+
+/* The same with extra '#' lines (a power law). */
+static void data_with_gpu_profile_pw(const char *name, double r_th,
+				     double tau, const char *power_lines)
 {
 	char *dir = gpuprof_dir;
 	char cwd[4096], cmd[8192];
@@ -232,21 +248,27 @@ static void data_with_gpu_profile(const char *name, double r_th, double tau)
 	FILE *f = fopen(cmd, "w");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "# device: test gpu\n# peak_flops: 1e15\n# peak_bw: 3e12\n"
-		"# gpu_rc_r_th_k_per_w: %.17g\n# gpu_rc_tau_s: %.17g\n"
+		"# gpu_rc_r_th_k_per_w: %.17g\n# gpu_rc_tau_s: %.17g\n%s"
 		"op,m,n,k,time_s,flops,bytes\ntriad,1,1024,0,1e-6,2048,"
-		"12288\n", r_th, tau);
+		"12288\n", r_th, tau, power_lines);
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-/* A hall of 10 racks x 8 H100 at 60 %, cold plate, taking PROFILE. */
-static void hall_with(char *buf, size_t cap, const char *name,
-		      const char *profile)
+/* A hall of 10 racks x 8 H100 at UTIL %, cold plate, taking PROFILE. */
+static void hall_at(char *buf, size_t cap, const char *name,
+		    const char *profile, int util)
 {
 	snprintf(buf, cap,
 		 "  - name: %s\n    racks: 10\n    rack_power: 10.2 kW\n"
-		 "    gpu: h100\n    gpus_per_rack: 8\n    utilization: 60 %%\n"
+		 "    gpu: h100\n    gpus_per_rack: 8\n    utilization: %d %%\n"
 		 "    cooling: cold_plate\n    supply_temperature: 30 C\n"
-		 "    chip_profile: %s\n", name, profile);
+		 "    chip_profile: %s\n", name, util, profile);
+}
+
+static void hall_with(char *buf, size_t cap, const char *name,
+		      const char *profile)
+{
+	hall_at(buf, cap, name, profile, 60);
 }
 
 /* A hall whose chips take a GPU profile's measured thermal RC: at the same
@@ -289,6 +311,22 @@ START_TEST(chip_profile_sets_the_thermal_rc)
 		 "name: rc\nhorizon: 1 h\nfacility:\n  it_capacity: 1 MW\n"
 		 "halls:\n%s", hb);
 	dc_test_rejects(text, "needs a positive '# gpu_rc_r_th_k_per_w:' line");
+	/* and its measured power law replaces the catalog's curve: at 50 %
+	 * each chip draws 90 + (680 - 90) 0.5^0.9 W */
+	data_with_gpu_profile_pw("gpu_p", 0.040, 20,
+				 "# gpu_power_p_idle_w: 90\n"
+				 "# gpu_power_p_max_w: 680\n"
+				 "# gpu_power_alpha: 0.9\n");
+	hall_at(ha, sizeof ha, "p", "gpu_p", 50);
+	snprintf(text, sizeof text,
+		 "name: pw\nhorizon: 2 h\nsample_interval: 1 h\n"
+		 "site:\n  climate: constant\n  dry_bulb: 20 C\n"
+		 "  wet_bulb: 12 C\nfacility:\n  it_capacity: 1 MW\n"
+		 "  physics_step: 1 min\nhalls:\n%s", ha);
+	static dc_rows g2;
+	dc_test_run(dc_test_write(text), NULL, 0, &g2);
+	double pp = dc_test_row(&g2, "hall.gpu_power", "p")->mean * 1e3 / 80;
+	near_rel("measured power law", pp, 90 + 590 * pow(0.5, 0.9), 1e-9);
 	/* leave no folder and no DCSIM_DATA behind (CK_FORK=no runs on) */
 	snprintf(bad, sizeof bad, "rm -rf %s", gpuprof_dir);
 	ck_assert_int_eq(system(bad), 0);
