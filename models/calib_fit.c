@@ -177,7 +177,6 @@ static int by_curve(const void *pa, const void *pb)
 	       (*(const size_t *)pa < *(const size_t *)pb);
 }
 
-#define MONO_TOL 0.10 /* a time may fall this much as m grows (noise) */
 
 size_t dc_calib_nonmonotonic(const dc_calib_row *rows, size_t n,
 			     size_t *pairs, size_t cap)
@@ -197,7 +196,7 @@ size_t dc_calib_nonmonotonic(const dc_calib_row *rows, size_t n,
 			top = i;
 			continue;
 		}
-		if (b->m != a->m && b->time_s < (1 - MONO_TOL) * a->time_s) {
+		if (b->m != a->m && b->time_s < (1 - DC_CALIB_MONO_TOL) * a->time_s) {
 			if (found < cap)
 				pairs[2 * found] = ix[top],
 				pairs[2 * found + 1] = ix[i];

@@ -100,6 +100,10 @@ int dc_profile_from_table(const dc_table *t, dc_profile *p, dc_err *err);
 
 void dc_profile_free(dc_profile *p);
 
+/* How far a curve's time may fall as its size grows before a profile is
+ * refused (timing noise below it is accepted). */
+#define DC_CALIB_MONO_TOL 0.10
+
 /* The non-monotonic points of ROWS: on one (op, n, k) curve, a row whose m
  * is larger than that of a slower row yet whose time is more than 10 %
  * below it.  Up to CAP pairs (slower row, offending row) of indices into

@@ -4,6 +4,8 @@
  * points that back end interpolates. */
 #include "calib_import.h"
 
+#include "calib_fit.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -144,14 +146,21 @@ size_t dc_import_monotone(dc_calib_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++)
 		ix[i] = (mkey){&rows[i], i};
 	qsort(ix, n, sizeof *ix, mkey_cmp);
-	size_t raised = 0;
-	for (size_t j = 1; j < n; j++) {
-		const dc_calib_row *a = &rows[ix[j - 1].i];
+	size_t raised = 0, top = 0; /* the slowest row so far on a curve */
+	for (size_t j = 0; j < n; j++) {
+		const dc_calib_row *a = &rows[ix[top].i];
 		dc_calib_row *b = &rows[ix[j].i];
-		if (same_curve(a, b) && b->time_s < a->time_s) {
-			b->time_s = a->time_s;
+		if (!j || !same_curve(a, b)) {
+			top = j;
+			continue;
+		}
+		double floor_ = (1 - DC_CALIB_MONO_TOL) * a->time_s;
+		if (b->time_s < floor_) {
+			b->time_s = floor_ * DC_IMPORT_RAISE_MARGIN;
 			raised++;
 		}
+		if (b->time_s > a->time_s)
+			top = j;
 	}
 	dc_free(ix);
 	return raised;

@@ -122,10 +122,14 @@ int dc_import_splitwise(const dc_table *t, const dc_table *models,
 			dc_calib_row **rows, size_t *n, dc_import_info *info,
 			dc_err *err);
 
-/* Make every curve of ROWS[0..N) - the rows of one (op, n, k) - non-
- * decreasing in m: a row faster than a smaller m of its curve gets that
- * time (running maximum; flops and bytes are kept).  Returns the number
- * of rows raised, or (size_t)-1 when out of memory (ROWS untouched). */
+/* Make every curve of ROWS[0..N) - the rows of one (op, n, k) - acceptable
+ * to the profile reader (calib_fit.h): a row more than DC_CALIB_MONO_TOL
+ * faster than the slowest row of smaller m on its curve is raised to that
+ * bound (times DC_IMPORT_RAISE_MARGIN, so that the 9 digits a profile
+ * keeps cannot put it back below); every other row keeps its published
+ * time.  FLOPs and bytes are kept.  Returns the number of rows raised, or
+ * (size_t)-1 when out of memory (ROWS untouched). */
+#define DC_IMPORT_RAISE_MARGIN (1 + 1e-6)
 size_t dc_import_monotone(dc_calib_row *rows, size_t n);
 
 #endif

@@ -173,7 +173,7 @@ START_TEST(vidur7_counts)
 		      in.used, in.merged);
 	ck_assert_str_eq(in.model, "llama2_7b");
 	ck_assert_str_eq(in.tps, "1, 2, 4, 8");
-	ck_assert_msg(in.raised == 2258, "raised %zu", in.raised);
+	ck_assert_msg(in.raised == 387, "raised %zu", in.raised);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_msg(r[i].reps == 0 && isnan(r[i].max_rel_err),
 			      "row %zu: reps %d err %g", i, r[i].reps,
@@ -229,8 +229,9 @@ START_TEST(vidur70_shapes)
 }
 END_TEST
 
-/* Every row: the median of the file's repeats / 1000, then the running
- * maximum over m - computed here from the text. */
+/* Every row: the median of the file's repeats / 1000, raised only where it
+ * is more than 10 % below the slowest row of smaller m on its curve (to
+ * that bound, times the margin) - computed here from the text. */
 START_TEST(vidur7_times_from_text)
 {
 	size_t n, nt;
@@ -249,15 +250,18 @@ START_TEST(vidur7_times_from_text)
 		       hi = v[i + (j - i) / 2].ms / 1000, med = (lo + hi) / 2;
 		if (i && (v[i].tp != v[i - 1].tp || v[i].op != v[i - 1].op))
 			run = 0;
-		raised += med < run;
-		run = med > run ? med : run;
+		int up = med < 0.9 * run;
+		double want = up ? 0.9 * run * (1 + 1e-6) : med;
+		raised += (size_t)up;
+		run = want > run ? want : run;
 		ck_assert_msg(o < n && !strcmp(r[o].op, ops[v[i].op]) &&
-			      r[o].m == v[i].m && r[o].time_s == run,
+			      r[o].m == v[i].m &&
+			      fabs(r[o].time_s - want) <= 1e-15 * want,
 			      "row %zu (%s m=%d): %.17g, want %.17g", o,
-			      r[o].op, r[o].m, r[o].time_s, run);
+			      r[o].op, r[o].m, r[o].time_s, want);
 		i = j;
 	}
-	ck_assert_msg(o == n && raised == 2258, "rows %zu raised %zu", o,
+	ck_assert_msg(o == n && raised == 387, "rows %zu raised %zu", o,
 		      raised);
 	free(v);
 	dc_free(r);
@@ -293,24 +297,30 @@ START_TEST(vidur7_picked_rows)
 }
 END_TEST
 
-/* Every curve non-decreasing in m; no two rows at one point. */
+/* Every curve acceptable to the profile reader (no fall of more than 10 %
+ * below the slowest smaller m); no two rows at one point. */
 START_TEST(vidur_monotone)
 {
 	const char *paths[] = {VIDUR7, VIDUR70};
 	for (int p = 0; p < 2; p++) {
 		size_t n;
 		dc_calib_row *r = vidur(paths[p], &n, NULL);
+		double run = 0;
 		for (size_t i = 1; i < n; i++) {
 			const dc_calib_row *a = &r[i - 1], *b = &r[i];
 			if (strcmp(a->op, b->op) || a->n != b->n ||
-			    a->k != b->k)
+			    a->k != b->k) {
+				run = 0;
 				continue;
-			ck_assert_msg(b->m > a->m && b->time_s >= a->time_s,
-				      "%s %s %dx%d: m %d %.6g s then m %d "
+			}
+			run = a->time_s > run ? a->time_s : run;
+			ck_assert_msg(b->m > a->m && b->time_s >= 0.9 * run,
+				      "%s %s %dx%d: slowest %.6g s, then m %d "
 				      "%.6g s", paths[p], b->op, b->n, b->k,
-				      a->m, a->time_s, b->m, b->time_s);
+				      run, b->m, b->time_s);
 		}
 		ck_assert_uint_eq(dc_import_monotone(r, n), 0);
+		ck_assert_uint_eq(dc_calib_nonmonotonic(r, n, NULL, 0), 0);
 		dc_free(r);
 	}
 }
@@ -344,7 +354,8 @@ START_TEST(vidur_mini)
 		      in.raised);
 	/* d = 16; TP 1: qkv 16 (4 + 2 + 2) = 128 */
 	ck_assert_msg(!strcmp(r[0].op, "qkv") && r[0].n == 128 &&
-		      r[0].k == 64 && r[1].m == 2 && r[1].time_s == 0.001 &&
+		      r[0].k == 64 && r[1].m == 2 &&
+		      fabs(r[1].time_s - 0.0009 * (1 + 1e-6)) < 1e-18 &&
 		      r[2].m == 4 && r[2].time_s == 0.002, "qkv %s %d %d "
 		      "%g %g", r[0].op, r[0].n, r[0].k, r[1].time_s,
 		      r[2].time_s);
@@ -419,10 +430,10 @@ START_TEST(splitwise_v8)
 	dc_calib_row *a = splitwise("llama2-70b", "a100-80gb", 8, &n, &in);
 	ck_assert_double_eq(ms_at(a, n, "prefill", 2048, 1), 274);
 	ck_assert_double_eq(ms_at(a, n, "decode", 1, 10), 44.9);
-	/* A100's batch 2 (44.53 ms) is faster than batch 1: raised */
-	ck_assert_msg(in.raised == 1 && find(a, n, "decode", 2, 0, 0)->time_s ==
-		      find(a, n, "decode", 1, 0, 0)->time_s, "raised %zu",
-		      in.raised);
+	/* A100's batch 2 (44.53 ms) is faster than batch 1 (44.91 ms) by
+	 * less than the reader's 10 %: kept as published */
+	ck_assert_msg(in.raised == 0 && ms_at(a, n, "decode", 2, 100) == 44.53,
+		      "raised %zu", in.raised);
 	dc_calib_row *h = splitwise("llama2-70b", "h100-80gb", 8, &nh, NULL);
 	dc_calib_row *c = splitwise("llama2-70b", "h100-80gb-pcap", 8, &nc,
 				    NULL);
